@@ -1,0 +1,34 @@
+// main.cc: the `dynamo` command. Verbs live in their own files (commands.h).
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "impl/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "dynamo: a formally-checked reference implementation of Amazon's Dynamo key-value store.\n"
+      "Exit codes: 0 ok, 1 the command found a problem, 2 bad usage or input."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "dynamo 0.1.0");
+  dynamo::cli::add_ring_command(app);
+  dynamo::cli::add_versions_command(app);
+  dynamo::cli::add_conformance_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    if (*e.what() != '\0') std::fprintf(stderr, "dynamo: %s\n", e.what());
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return dynamo::cli::kExitUsage;
+  }
+  return dynamo::cli::kExitOk;
+}

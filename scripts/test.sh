@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of the project, as CI does: installs missing Debian packages, then for each stage
+# builds a CMake preset and runs its CTest suites.
+#   default  GCC build: unit, property, conformance, mutation check, TLA+ models (skipped without
+#            TLA2TOOLS_JAR), libFuzzer-free
+#   asan     the unit, property and conformance suites under AddressSanitizer + UBSan
+#   fuzz     clang + libFuzzer: a bounded smoke run of every fuzzer over its corpus
+# Usage: scripts/test.sh [STAGE...]   (no stage: all three, in that order)
+# Each stage has a time budget (seconds; override with DYNAMO_BUDGET_<STAGE>=...): a stage that
+# runs past it fails, so CI stays inside its limit. Property tests print the seed they use.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+stages=("$@")
+[[ ${#stages[@]} -eq 0 ]] && stages=(default asan fuzz)
+
+if [[ -z "${TLA2TOOLS_JAR:-}" && -f "$root/../shared/tools/tla2tools.jar" ]]; then
+  export TLA2TOOLS_JAR="$root/../shared/tools/tla2tools.jar"
+fi
+echo "test.sh: stages: ${stages[*]}; TLA2TOOLS_JAR=${TLA2TOOLS_JAR:-<unset: TLA+ models will be SKIPPED>}"
+"$root/scripts/install-deps.sh"
+
+declare -A budget=([default]=${DYNAMO_BUDGET_DEFAULT:-1800} [asan]=${DYNAMO_BUDGET_ASAN:-1200} [fuzz]=${DYNAMO_BUDGET_FUZZ:-900})
+declare -A selection=([default]="" [asan]="-LE mutation|tla|slow" [fuzz]="-L fuzz")
+summary=()
+failed=0
+for stage in "${stages[@]}"; do
+  [[ -n "${budget[$stage]:-}" ]] || { echo "test.sh: unknown stage '$stage' (default, asan, fuzz)" >&2; exit 2; }
+  start=$(date +%s)
+  echo "=== stage $stage: build (budget ${budget[$stage]} s for build and tests)"
+  # shellcheck disable=SC2086
+  if timeout --foreground "${budget[$stage]}" bash -c "
+        '$root/scripts/build.sh' '$stage' &&
+        ctest --test-dir 'build/$stage' --output-on-failure -j 2 ${selection[$stage]}"; then
+    result=passed
+  else
+    result="FAILED (exit $?; 124 means over budget)"
+    failed=1
+  fi
+  summary+=("stage $stage: $result in $(( $(date +%s) - start )) s")
+done
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+exit $failed
