@@ -1,4 +1,4 @@
-// Properties of the ring (spec/README-ring.md): random memberships of 1..64 members over 1..4 data
+// Properties of the ring (spec/README.md "Ring"): random memberships of 1..64 members over 1..4 data
 // centres with weights 1..4, and Q in 64..4096. Each property states the rule of the paper it checks
 // and, where it is a bound, the bound and the measurement behind it.
 //

@@ -147,7 +147,7 @@ void add_ring_command(CLI::App& app) {
   ring->footer(
       "Example:\n  dynamo ring --simulate --nodes 8 --dcs 2 --q 64 --n 3 --key cart:42 --down node-3\n"
       "Nodes are node-1..node-K, joined in that order; node i is in dc-((i-1) mod D + 1).\n"
-      "The rules are spec/README-ring.md (MD5 ring, Q equal partitions, strategy 3).");
+      "The rules are spec/README.md, section Ring (MD5 ring, Q equal partitions, strategy 3).");
   ring->add_flag("--simulate", options->simulate,
                  "Compute the ring offline from the membership described by the options below");
   ring->add_option("--nodes", options->nodes, "Number of nodes, 1.." + std::to_string(limits::kMaxNodes))

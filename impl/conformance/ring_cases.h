@@ -1,5 +1,5 @@
 // ring_cases.h: the conformance runner for the ring ops, "ring.ownership" and
-// "ring.preference_list" (formats in spec/README-ring.md, "Conformance ops").
+// "ring.preference_list" (formats in spec/README.md, "Vector files").
 //
 // A case either expects a result (owners, or per key: md5, partition, preference list, sloppy
 // list) or, with "expect_error": true, expects the inputs to be rejected. A malformed case (a

@@ -11,7 +11,7 @@
 //   3. every function here is a pure function of its arguments.
 //
 // Reference: §4.2 "Partitioning Algorithm" (MD5 onto a 128-bit ring), §6.2 strategy 3 (Q equal
-// partitions). The exact rules are spec/README-ring.md, "Hashing".
+// partitions). The exact rules are spec/README.md, "Hashing".
 #pragma once
 
 #include <array>

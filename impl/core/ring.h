@@ -3,7 +3,7 @@
 //
 // A Ring is built from the membership in *join order* and Q; it is immutable afterwards, and every
 // node that knows the same membership builds the same Ring (nothing here depends on a clock, a
-// random seed or the machine). The exact rules, language-neutral, are spec/README-ring.md.
+// random seed or the machine). The exact rules, language-neutral, are spec/README.md "Ring".
 //
 // Invariants of every Ring value:
 //   1. 1 <= members().size() <= limits::kMaxNodes; ids are unique and non-empty;
@@ -11,7 +11,7 @@
 //   3. every partition has exactly one owner, and every member owns at least one partition, so a
 //      walk once around the ring meets every member and every data centre;
 //   4. partition_counts() sum to partitions() and follow the weights (largest-remainder quotas,
-//      give or take what joins in between moved, see spec/README-ring.md "Ownership").
+//      give or take what joins in between moved, see spec/README.md "Ownership").
 // A preference list of N holds N distinct members covering min(N, data centres) data centres, and
 // is the first N entries of full_order(partition).
 //
@@ -66,7 +66,7 @@ std::vector<std::uint32_t> apportion_partitions(std::span<const Member> members,
 
 class Ring {
  public:
-  // Validates the membership and q, then replays the joins (strategy 3, spec/README-ring.md
+  // Validates the membership and q, then replays the joins (strategy 3, spec/README.md "Ring"
   // "Ownership"). Errors name the member or value at fault and what to change.
   static Result<Ring> build(std::vector<Member> join_order, std::uint32_t q);
 

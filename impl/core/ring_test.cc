@@ -14,7 +14,7 @@ namespace {
 
 using Ids = std::vector<std::string>;
 
-// a, b in dc-1 and c in dc-2, Q = 8. Worked example (spec/README-ring.md):
+// a, b in dc-1 and c in dc-2, Q = 8. Worked example (spec/README.md "Ring"):
 //   b joins: quotas 4,4; b's scores rank partitions 6,1,0,5,2,4,3,7, so b takes {6,1,0,5}.
 //   c joins: quotas 3,3,2; excess a = 1, b = 1. c's scores rank 6,1,0,2,5,3,7,4:
 //     donor a (tie, earlier) gives its best-ranked partition 2; then donor b gives 6.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An independent implementation of spec/README-ring.md (hashing, ownership, preference lists).
+"""An independent implementation of spec/README.md "Ring" (hashing, ownership, preference lists).
 
 It is written from the text alone, with the standard library only, to show the text is precise
 enough for another language to reproduce every ring vector. Usage:
