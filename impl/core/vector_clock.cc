@@ -120,9 +120,21 @@ Order compare(const VectorClock& a, const VectorClock& b) {
 }
 
 VectorClock merge(const VectorClock& a, const VectorClock& b) {
-  std::vector<ClockEntry> all = a.entries();
-  all.insert(all.end(), b.entries().begin(), b.entries().end());
-  VectorClock merged = VectorClock::from_entries(std::move(all));
+  // One walk over both sorted entry lists (the inputs already satisfy the invariants).
+  const auto& x = a.entries();
+  const auto& y = b.entries();
+  VectorClock merged;
+  merged.entries_.reserve(x.size() + y.size());
+  std::size_t i = 0, j = 0;
+  while (i < x.size() || j < y.size()) {
+    if (j == y.size() || (i < x.size() && x[i].actor < y[j].actor)) {
+      merged.entries_.push_back(x[i++]);
+    } else if (i == x.size() || y[j].actor < x[i].actor) {
+      merged.entries_.push_back(y[j++]);
+    } else {
+      merged.entries_.push_back(later_of(x[i++], y[j++]));
+    }
+  }
   DYNAMO_CHECK(merged.size() >= std::max(a.size(), b.size()));
   return merged;
 }

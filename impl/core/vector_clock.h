@@ -53,6 +53,7 @@ class VectorClock {
 
   // Equality of the causal content (counters); stamps are metadata.
   friend bool operator==(const VectorClock& a, const VectorClock& b);
+  friend VectorClock merge(const VectorClock& a, const VectorClock& b);
 
  private:
   std::vector<ClockEntry> entries_;
