@@ -144,17 +144,32 @@ RC_GTEST_PROP(RingProps, SameMembershipGivesSameLists, ()) {
   }
 }
 
+// A random membership, and the rings before and after one more member joins it (same Q).
+struct Join {
+  Membership grown;
+  Ring before;
+  Ring after;
+};
+
+Join gen_join() {
+  Membership m = *gen_membership();
+  Ring before = build(m);
+  m.members.push_back(gen_member(static_cast<int>(m.members.size()), m.dcs));
+  m.q = fit_q(m.q, total_weight(m.members));
+  if (m.q != before.partitions()) RC_DISCARD("the join would need a larger Q");
+  Ring after = build(m);
+  return Join{std::move(m), std::move(before), std::move(after)};
+}
+
 // Bound tested: a join moves exactly the newcomer's quota (its largest-remainder share of Q for
 // the new membership, so |moved - Q*w/W| < 1), and only onto the newcomer.
 // Reference: §6.2 strategy 3, a joining node "steals tokens" from the others; §4.2 "the arrival of a
 // node only affects its immediate neighbours" (here: nothing moves between old members).
 RC_GTEST_PROP(RingProps, AddingAMemberMovesItsShareOnlyOntoIt, ()) {
-  Membership m = *gen_membership();
-  const Ring before = build(m);
-  m.members.push_back(gen_member(static_cast<int>(m.members.size()), m.dcs));
-  m.q = fit_q(m.q, total_weight(m.members));
-  if (m.q != before.partitions()) RC_DISCARD("the join would need a larger Q");
-  const Ring after = build(m);
+  const Join join = gen_join();
+  const Membership& m = join.grown;
+  const Ring& before = join.before;
+  const Ring& after = join.after;
   const std::string& newcomer = m.members.back().id;
   std::uint32_t moved = 0;
   for (std::uint32_t p = 0; p < m.q; ++p) {
@@ -176,12 +191,10 @@ RC_GTEST_PROP(RingProps, AddingAMemberMovesItsShareOnlyOntoIt, ()) {
 // 31 walks). No constant multiple of N * moved holds in general: walks are as long as the gaps
 // between the partitions of the smallest data centre. This is what partition transfer costs.
 RC_GTEST_PROP(RingProps, PreferenceListChurnOnAJoinIsBounded, ()) {
-  Membership m = *gen_membership();
-  const Ring before = build(m);
-  m.members.push_back(gen_member(static_cast<int>(m.members.size()), m.dcs));
-  m.q = fit_q(m.q, total_weight(m.members));
-  if (m.q != before.partitions()) RC_DISCARD("the join would need a larger Q");
-  const Ring after = build(m);
+  const Join join = gen_join();
+  const Membership& m = join.grown;
+  const Ring& before = join.before;
+  const Ring& after = join.after;
   const int n = gen_replicas(before);
   if (std::min<std::size_t>(n, before.data_centre_count()) != std::min<std::size_t>(n, after.data_centre_count())) {
     RC_DISCARD("the newcomer's data centre raises the spread target");
