@@ -25,6 +25,18 @@ declare -A selection=([default]="" [asan]="-LE mutation|tla|slow" [fuzz]="-L fuz
 # Under the sanitizers each property runs 250 cases (they hunt memory errors, and run ~10x slower);
 # the default stage runs the full 1,000. A seed is still drawn and printed unless RC_PARAMS has one.
 declare -A environment=([default]="" [asan]="RC_PARAMS='max_success=250 ${RC_PARAMS:-}'" [fuzz]="")
+# After a stage: the seed every property test drew, and the TLC results, read from CTest's log
+# (passing tests' output is not shown otherwise), so a CI log always says what ran.
+report() {
+  local log="build/$1/Testing/Temporary/LastTest.log"
+  [[ -f "$log" ]] || return 0
+  echo "--- stage $1: property seeds (rerun one: RC_PARAMS=\"seed=N\" build/$1/proptests/proptests --gtest_filter=NAME)"
+  awk '/^[0-9]+\/[0-9]+ Testing: /{name=$3} /RC_PARAMS="seed=/{match($0,/seed=[0-9]+/); print "  " name, substr($0,RSTART,RLENGTH)}' "$log"
+  if grep -q '^MODEL ' "$log"; then
+    echo "--- stage $1: TLC models"
+    sed -n '/^MODEL /,/^check-tla:/p' "$log" | sed 's/^/  /'
+  fi
+}
 summary=()
 failed=0
 for stage in "${stages[@]}"; do
@@ -40,6 +52,7 @@ for stage in "${stages[@]}"; do
     result="FAILED (exit $?; 124 means over budget)"
     failed=1
   fi
+  report "$stage"
   summary+=("stage $stage: $result in $(( $(date +%s) - start )) s")
 done
 echo "=== summary"

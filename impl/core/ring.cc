@@ -281,7 +281,12 @@ Result<SloppyList> Ring::sloppy_preference_list(std::uint32_t partition, int n,
   auto fallback_for = [&](std::optional<std::uint32_t> dc) -> std::optional<std::size_t> {
     for (std::size_t i = primaries; i < order.size(); ++i) {
       const std::size_t node = order[i];
-      if (!is_down[node] && !used[node] && (!dc || dc_index_[node] == *dc)) return node;
+#ifdef DYNAMO_MUTANT_SLOPPY_FALLBACK_MAY_BE_DOWN
+      const bool healthy = true;  // mutant: a down node may stand in for a down primary
+#else
+      const bool healthy = !is_down[node];
+#endif
+      if (healthy && !used[node] && (!dc || dc_index_[node] == *dc)) return node;
     }
     return std::nullopt;
   };
