@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "impl/util/json_nesting.h"
+
 namespace dynamo::check {
 namespace {
 
@@ -19,26 +21,6 @@ struct BadField {
 
 [[noreturn]] void bad(const std::string& field, const std::string& what) {
   throw BadField{"field \"" + field + "\": " + what};
-}
-
-// The deepest [ / { nesting outside strings, stopping early once past the limit, so that a hostile
-// line cannot exhaust the parser's stack.
-int nesting_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char ch : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (ch == '\\') escaped = true;
-      else if (ch == '"') in_string = false;
-      continue;
-    }
-    if (ch == '"') in_string = true;
-    else if (ch == '[' || ch == '{') deepest = std::max(deepest, ++depth);
-    else if (ch == ']' || ch == '}') --depth;
-    if (deepest > hl::kMaxNestingDepth) break;
-  }
-  return deepest;
 }
 
 const json* find(const json& object, const char* name) {
@@ -127,7 +109,7 @@ Event parse_line(std::string_view line, std::size_t line_number) {
   if (line.size() > hl::kMaxLineBytes) {
     throw BadField{"longer than " + std::to_string(hl::kMaxLineBytes) + " bytes"};
   }
-  if (nesting_depth(line) > hl::kMaxNestingDepth) {
+  if (json_nesting_depth(line, hl::kMaxNestingDepth) > hl::kMaxNestingDepth) {
     throw BadField{"JSON nests deeper than " + std::to_string(hl::kMaxNestingDepth) + " levels"};
   }
   const json object = json::parse(line, nullptr, /*allow_exceptions=*/false);

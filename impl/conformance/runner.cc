@@ -5,6 +5,7 @@
 #include "impl/conformance/case_helpers.h"
 #include "impl/conformance/clock_cases.h"
 #include "impl/conformance/ring_cases.h"
+#include "impl/util/json_nesting.h"
 
 namespace dynamo::conformance {
 namespace {
@@ -18,25 +19,6 @@ constexpr int kMaxNestingDepth = 32;
 constexpr std::size_t kMaxCases = 100000;
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
-
-// The deepest [ / { nesting outside strings, stopping early once it exceeds the limit.
-int nesting_depth(const std::string& text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char ch : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (ch == '\\') escaped = true;
-      else if (ch == '"') in_string = false;
-      continue;
-    }
-    if (ch == '"') in_string = true;
-    else if (ch == '[' || ch == '{') deepest = std::max(deepest, ++depth);
-    else if (ch == ']' || ch == '}') --depth;
-    if (deepest > kMaxNestingDepth) break;
-  }
-  return deepest;
-}
 
 }  // namespace
 
@@ -64,7 +46,7 @@ FileReport run_vector_text(const std::string& path, const std::string& text) {
     report.error = "file is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB";
     return report;
   }
-  if (nesting_depth(text) > kMaxNestingDepth) {
+  if (json_nesting_depth(text, kMaxNestingDepth) > kMaxNestingDepth) {
     report.error = "JSON nests deeper than " + std::to_string(kMaxNestingDepth) + " levels";
     return report;
   }
