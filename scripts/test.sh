@@ -21,7 +21,7 @@ echo "test.sh: stages: ${stages[*]}; TLA2TOOLS_JAR=${TLA2TOOLS_JAR:-<unset: TLA+
 "$root/scripts/install-deps.sh"
 
 declare -A budget=([default]=${DYNAMO_BUDGET_DEFAULT:-1800} [asan]=${DYNAMO_BUDGET_ASAN:-1200} [fuzz]=${DYNAMO_BUDGET_FUZZ:-900})
-declare -A selection=([default]="" [asan]="-LE mutation|tla|slow" [fuzz]="-L fuzz")
+declare -A selection=([default]="" [asan]="-LE 'mutation|tla|slow'" [fuzz]="-L fuzz")
 # Under the sanitizers each property runs 250 cases (they hunt memory errors, and run ~10x slower);
 # the default stage runs the full 1,000. A seed is still drawn and printed unless RC_PARAMS has one.
 declare -A environment=([default]="" [asan]="RC_PARAMS='max_success=250 ${RC_PARAMS:-}'" [fuzz]="")
@@ -31,7 +31,7 @@ report() {
   local log="build/$1/Testing/Temporary/LastTest.log"
   [[ -f "$log" ]] || return 0
   echo "--- stage $1: property seeds (rerun one: RC_PARAMS=\"seed=N\" build/$1/proptests/proptests --gtest_filter=NAME)"
-  awk '/^[0-9]+\/[0-9]+ Testing: /{name=$3} /RC_PARAMS="seed=/{match($0,/seed=[0-9]+/); print "  " name, substr($0,RSTART,RLENGTH)}' "$log"
+  awk '/^[0-9]+\/[0-9]+ Testing: /{name=$3} /RC_PARAMS="[^"]*seed=/{match($0,/seed=[0-9]+/); print "  " name, substr($0,RSTART,RLENGTH)}' "$log"
   if grep -q '^MODEL ' "$log"; then
     echo "--- stage $1: TLC models"
     sed -n '/^MODEL /,/^check-tla:/p' "$log" | sed 's/^/  /'

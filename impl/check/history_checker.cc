@@ -28,7 +28,10 @@ struct Op {
   bool is_write() const { return invoke->type != OpType::kGet; }
   Outcome outcome() const { return complete == nullptr ? Outcome::kUnknown : complete->outcome; }
   bool ok() const { return outcome() == Outcome::kOk; }
-  WriteId write_id() const { return WriteId{invoke->type == OpType::kDelete, invoke->type == OpType::kDelete ? invoke->op : invoke->value}; }
+  WriteId write_id() const {
+    const bool deleted = invoke->type == OpType::kDelete;
+    return WriteId{deleted, deleted ? invoke->op : invoke->value};
+  }
 };
 
 struct KeyState {
