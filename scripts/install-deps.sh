@@ -9,6 +9,7 @@ packages=(
   libssl-dev                          # MD5 through EVP (ring hashing)
   libgtest-dev libgmock-dev googletest librapidcheck-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev     # the dynamo CLI, conformance vectors
+  librocksdb-dev                      # the durable storage engine (impl/store/)
   python3                             # spec/reference: independent checks of the vectors
   default-jre-headless                # TLC (the jar itself comes from ../shared/tools, never the repo)
 )

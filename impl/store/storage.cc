@@ -1,0 +1,42 @@
+// storage.cc: the merge rules every engine shares, so engines differ only in where bytes go.
+#include "impl/store/storage.h"
+
+#include <utility>
+
+#include "impl/core/check.h"
+
+namespace dynamo::store {
+namespace {
+
+bool same_version(const Version& a, const Version& b) {
+  return a.dot == b.dot && a.dot.stamp_ms == b.dot.stamp_ms && a.value == b.value &&
+         a.context == b.context;
+}
+
+}  // namespace
+
+KeyState merge_versions(KeyState stored, const std::vector<Version>& incoming) {
+  for (const Version& v : incoming) {
+    DYNAMO_CHECK(v.dot.counter >= 1);
+    stored = store_version(std::move(stored), v);
+  }
+  return stored;
+}
+
+KeyState absorb_state(KeyState stored, const KeyState& state) {
+  Dot issued = state.issued;
+  if (stored.issued.actor == issued.actor && stored.issued.counter > issued.counter) issued = stored.issued;
+  KeyState out = merge_versions(std::move(stored), state.siblings);
+  out.issued = std::move(issued);
+  return out;
+}
+
+bool same_state(const KeyState& a, const KeyState& b) {
+  if (!(a.issued == b.issued) || a.issued.stamp_ms != b.issued.stamp_ms) return false;
+  if (a.siblings.size() != b.siblings.size()) return false;
+  for (std::size_t i = 0; i < a.siblings.size(); ++i)
+    if (!same_version(a.siblings[i], b.siblings[i])) return false;
+  return true;
+}
+
+}  // namespace dynamo::store
