@@ -50,22 +50,11 @@ Result<KeyState> MemoryStore::read(std::string_view key) {
   return read_locked(key);
 }
 
-Result<KeyState> MemoryStore::merge(std::string_view key, const std::vector<Version>& incoming,
-                                    Durability durability) {
+Result<KeyState> MemoryStore::update(std::string_view key, const StateChange& change, Durability durability) {
   std::lock_guard lock(mu_);
   auto stored = read_locked(key);
   if (!stored.ok()) return stored.error();
-  KeyState after = merge_versions(stored.value(), incoming);
-  return write_state_locked(key, stored.value(), after, durability);
-}
-
-Result<KeyState> MemoryStore::put_state(std::string_view key, const KeyState& state,
-                                        Durability durability) {
-  std::lock_guard lock(mu_);
-  auto stored = read_locked(key);
-  if (!stored.ok()) return stored.error();
-  KeyState after = absorb_state(stored.value(), state);
-  return write_state_locked(key, stored.value(), after, durability);
+  return write_state_locked(key, stored.value(), change(stored.value()), durability);
 }
 
 Result<ScanPage> MemoryStore::scan(std::string_view begin, std::string_view end, std::size_t limit) {

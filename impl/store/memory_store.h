@@ -28,10 +28,6 @@ class MemoryStore final : public Storage {
   MemoryStore() = default;
 
   Result<KeyState> read(std::string_view key) override;
-  Result<KeyState> merge(std::string_view key, const std::vector<Version>& incoming,
-                         Durability durability) override;
-  Result<KeyState> put_state(std::string_view key, const KeyState& state,
-                             Durability durability) override;
   Result<ScanPage> scan(std::string_view begin, std::string_view end, std::size_t limit) override;
   Result<HintId> add_hint(const Hint& hint, Durability durability) override;
   Result<std::vector<StoredHint>> hints_for(std::string_view target, std::size_t limit) override;
@@ -47,6 +43,9 @@ class MemoryStore final : public Storage {
   void put_raw_for_test(std::string_view key, std::string bytes);
 
  private:
+  // The write path of merge and put_state (Storage::update).
+  Result<KeyState> update(std::string_view key, const StateChange& change, Durability durability) override;
+
   using HintKey = std::pair<std::string, std::uint64_t>;
   struct Image {
     std::map<std::string, std::string, std::less<>> data;

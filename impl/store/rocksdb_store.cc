@@ -130,22 +130,11 @@ Result<KeyState> RocksDbStore::read(std::string_view key) {
   return read_locked(key);  // a Get is atomic; no lock needed
 }
 
-Result<KeyState> RocksDbStore::merge(std::string_view key, const std::vector<Version>& incoming,
-                                     Durability durability) {
+Result<KeyState> RocksDbStore::update(std::string_view key, const StateChange& change, Durability durability) {
   std::lock_guard lock(mu_);
   auto stored = read_locked(key);
   if (!stored.ok()) return stored.error();
-  KeyState after = merge_versions(stored.value(), incoming);
-  return write_state_locked(key, stored.value(), after, durability);
-}
-
-Result<KeyState> RocksDbStore::put_state(std::string_view key, const KeyState& state,
-                                         Durability durability) {
-  std::lock_guard lock(mu_);
-  auto stored = read_locked(key);
-  if (!stored.ok()) return stored.error();
-  KeyState after = absorb_state(stored.value(), state);
-  return write_state_locked(key, stored.value(), after, durability);
+  return write_state_locked(key, stored.value(), change(stored.value()), durability);
 }
 
 Result<ScanPage> RocksDbStore::scan(std::string_view begin, std::string_view end, std::size_t limit) {

@@ -45,10 +45,6 @@ class RocksDbStore final : public Storage {
   RocksDbStore& operator=(const RocksDbStore&) = delete;
 
   Result<KeyState> read(std::string_view key) override;
-  Result<KeyState> merge(std::string_view key, const std::vector<Version>& incoming,
-                         Durability durability) override;
-  Result<KeyState> put_state(std::string_view key, const KeyState& state,
-                             Durability durability) override;
   Result<ScanPage> scan(std::string_view begin, std::string_view end, std::size_t limit) override;
   Result<HintId> add_hint(const Hint& hint, Durability durability) override;
   Result<std::vector<StoredHint>> hints_for(std::string_view target, std::size_t limit) override;
@@ -60,6 +56,8 @@ class RocksDbStore final : public Storage {
   Status put_raw_for_test(std::string_view key, std::string_view bytes);
 
  private:
+  // The write path of merge and put_state (Storage::update).
+  Result<KeyState> update(std::string_view key, const StateChange& change, Durability durability) override;
   RocksDbStore(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
   Result<KeyState> read_locked(std::string_view key);
   Result<KeyState> write_state_locked(std::string_view key, const KeyState& before,

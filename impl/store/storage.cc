@@ -15,6 +15,15 @@ bool same_version(const Version& a, const Version& b) {
 
 }  // namespace
 
+Result<KeyState> Storage::merge(std::string_view key, const std::vector<Version>& incoming,
+                                Durability durability) {
+  return update(key, [&](const KeyState& stored) { return merge_versions(stored, incoming); }, durability);
+}
+
+Result<KeyState> Storage::put_state(std::string_view key, const KeyState& state, Durability durability) {
+  return update(key, [&](const KeyState& stored) { return absorb_state(stored, state); }, durability);
+}
+
 KeyState merge_versions(KeyState stored, const std::vector<Version>& incoming) {
   for (const Version& v : incoming) {
     DYNAMO_CHECK(v.dot.counter >= 1);

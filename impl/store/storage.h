@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,16 +74,14 @@ class Storage {
   // after earlier writes are durable (so an acknowledgement after it is safe).
   // Errors: I/O; a corrupt stored record; the result would exceed limits.h (e.g. kMaxSiblings):
   // nothing is written, and the message says which limit.
-  virtual Result<KeyState> merge(std::string_view key, const std::vector<Version>& incoming,
-                                 Durability durability) = 0;
+  Result<KeyState> merge(std::string_view key, const std::vector<Version>& incoming, Durability durability);
 
   // Stores the coordinator's new state (make_version's MadeVersion::state): atomically, its
   // siblings are reconciled with those stored (so a version merged since the coordinator read the
   // key is kept, never overwritten) and `issued` becomes state.issued unless the stored issued dot
   // has the same actor and a larger counter. REQUIRES: state.siblings reconciled.
   // Errors: as merge.
-  virtual Result<KeyState> put_state(std::string_view key, const KeyState& state,
-                                     Durability durability) = 0;
+  Result<KeyState> put_state(std::string_view key, const KeyState& state, Durability durability);
 
   // Up to `limit` keys (>= 1) in [begin, end) in bytewise order with their states; an empty `end`
   // means no upper bound. To continue, call again with begin = page.next. A page reflects the
@@ -101,6 +100,13 @@ class Storage {
   // Makes every write made so far durable (one fsync for all of them). Errors: I/O; after an
   // error, the buffered writes are in an unknown state: the node must not acknowledge them.
   virtual Status sync() = 0;
+
+ protected:
+  // How a stored state changes: merge and put_state are both "read, change, write" under one lock.
+  using StateChange = std::function<KeyState(const KeyState&)>;
+  // Atomically: reads key's state, writes change(stored) with `durability` (nothing when it equals
+  // the stored state), returns the result. The one write path of every engine. Errors: as merge.
+  virtual Result<KeyState> update(std::string_view key, const StateChange& change, Durability durability) = 0;
 };
 
 // The merge rule both engines share (the spec's StoreVersion, folded over `incoming`).
