@@ -3,12 +3,12 @@
 // phantom reads), 2 malformed or incomplete history, or an unreadable file.
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 
 #include "impl/check/history_checker.h"
 #include "impl/cli/commands.h"
+#include "impl/cli/read_file.h"
 
 namespace dynamo::cli {
 namespace {
@@ -40,22 +40,9 @@ void print_text(const std::string& path, const check::CheckReport& report) {
 }
 
 void run(const std::string& path, bool as_json) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw CLI::RuntimeError(path + ": cannot read the file", kExitUsage);
-  // The size is checked before reading, so an oversized file is refused without loading it.
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  in.seekg(0, std::ios::beg);
-  if (size < 0) throw CLI::RuntimeError(path + ": cannot read the file", kExitUsage);
-  if (static_cast<std::uint64_t>(size) > check::history_limits::kMaxHistoryBytes) {
-    throw CLI::RuntimeError(path + ": larger than " + std::to_string(check::history_limits::kMaxHistoryBytes >> 20) +
-                                " MiB, the limit on a history",
-                            kExitUsage);
-  }
-  std::string text(static_cast<std::size_t>(size), '\0');
-  in.read(text.data(), size);
-  if (in.gcount() != size) throw CLI::RuntimeError(path + ": cannot read the file", kExitUsage);
-  const check::CheckReport report = check::check_history_text(text);
+  Result<std::string> text = read_file(path, check::history_limits::kMaxHistoryBytes);
+  if (!text.ok()) throw CLI::RuntimeError(text.error().message, kExitUsage);
+  const check::CheckReport report = check::check_history_text(text.value());
   if (as_json) {
     std::printf("%s\n", check::report_to_json(report).dump(2).c_str());
   } else {

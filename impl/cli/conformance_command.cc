@@ -1,35 +1,25 @@
 // `dynamo conformance FILE...`: checks this implementation against conformance vector files.
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "impl/cli/commands.h"
+#include "impl/cli/read_file.h"
 #include "impl/conformance/runner.h"
 
 namespace dynamo::cli {
 namespace {
 
-bool read_file(const std::string& path, std::string* text) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *text = buffer.str();
-  return true;
-}
-
 void run(const std::vector<std::string>& files, bool quiet) {
   int passed = 0, failed = 0, unreadable = 0;
   for (const std::string& path : files) {
-    std::string text;
-    if (!read_file(path, &text)) {
-      std::fprintf(stderr, "%s: cannot read the file\n", path.c_str());
+    const Result<std::string> text = read_file(path, conformance::kMaxVectorFileBytes);
+    if (!text.ok()) {
+      std::fprintf(stderr, "%s\n", text.error().message.c_str());
       ++unreadable;
       continue;
     }
-    const conformance::FileReport report = conformance::run_vector_text(path, text);
+    const conformance::FileReport report = conformance::run_vector_text(path, text.value());
     if (!report.error.empty()) {
       std::fprintf(stderr, "%s: %s\n", path.c_str(), report.error.c_str());
       ++unreadable;

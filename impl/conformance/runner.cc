@@ -14,7 +14,6 @@ using nlohmann::json;
 
 // Limits on a vector file, which may come from anyone: a file is read whole, parsed once, and its
 // nesting is checked before parsing so a hostile file cannot exhaust the stack.
-constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
 constexpr int kMaxNestingDepth = 32;
 constexpr std::size_t kMaxCases = 100000;
 
@@ -42,8 +41,8 @@ CaseOutcome run_case(const json& the_case) {
 FileReport run_vector_text(const std::string& path, const std::string& text) {
   FileReport report;
   report.path = path;
-  if (text.size() > kMaxFileBytes) {
-    report.error = "file is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB";
+  if (text.size() > kMaxVectorFileBytes) {
+    report.error = "file is larger than " + std::to_string(kMaxVectorFileBytes >> 20) + " MiB";
     return report;
   }
   if (json_nesting_depth(text, kMaxNestingDepth) > kMaxNestingDepth) {

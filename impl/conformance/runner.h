@@ -6,12 +6,16 @@
 // reported as a failure that says which field is wrong.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace dynamo::conformance {
+
+// The largest vector file a runner accepts.
+inline constexpr std::size_t kMaxVectorFileBytes = std::size_t{64} << 20;
 
 struct CaseOutcome {
   bool passed = false;
