@@ -140,13 +140,32 @@ View(n, k) == Reconcile(mem[n][k] \cup {h.ver : h \in {x \in hints[n] : x.key = 
 (* Each down primary, in preference order, is replaced by the next healthy *)
 (* fallback, which is told the primary's name (the hint).  Without a       *)
 (* healthy fallback the message goes to the primary anyway and waits.      *)
+(*                                                                         *)
+(* SloppyTargets(k, D, H) is that list for a coordinator that believes the *)
+(* primaries D are down and the fallbacks H are healthy; Targets(k) is the *)
+(* spec's choice, from the true `up` (a perfect failure detector).         *)
 (***************************************************************************)
-Targets(k) ==
-    LET down  == SelectSeq(PrefListOf[k], LAMBDA p : ~up[p])
-        spare == SelectSeq(FallbackListOf[k], LAMBDA f : up[f])
-    IN  {[node |-> p, hint |-> NoNode] : p \in {q \in Pref(k) : up[q]}}
+SloppyTargets(k, D, H) ==
+    LET down  == SelectSeq(PrefListOf[k], LAMBDA p : p \in D)
+        spare == SelectSeq(FallbackListOf[k], LAMBDA f : f \in H)
+    IN  {[node |-> p, hint |-> NoNode] : p \in Pref(k) \ D}
         \cup {IF i <= Len(spare) THEN [node |-> spare[i], hint |-> down[i]]
                                  ELSE [node |-> down[i], hint |-> NoNode] : i \in 1..Len(down)}
+
+Targets(k) == SloppyTargets(k, {p \in Pref(k) : ~up[p]}, {f \in Nodes : up[f]})
+
+(***************************************************************************)
+(* Refinement for implementations (trace validation, TraceDynamo.tla): a   *)
+(* coordinator n with a local failure detector may take any list it could  *)
+(* build from what it believes, as long as it does not suspect itself.     *)
+(* Every such list has N entries on distinct nodes, and covers every       *)
+(* primary: as itself, through a fallback hinting it (fallbacks taken in   *)
+(* walk order among those believed healthy), or as the down primary itself *)
+(* when no believed-healthy fallback is left.                              *)
+(***************************************************************************)
+FallbacksOf(k) == {FallbackListOf[k][i] : i \in 1..Len(FallbackListOf[k])}
+ValidTargets(k, n) ==
+    {SloppyTargets(k, D, H) : D \in SUBSET (Pref(k) \ {n}), H \in SUBSET FallbacksOf(k)}
 
 UsesFallback(T) == \E t \in T : t.hint # NoNode
 
@@ -193,13 +212,11 @@ Init ==
 (* that never happened; a duplicated or retried one is a second put with   *)
 (* the same context and value, which the client may do anyway.             *)
 (***************************************************************************)
-CoordinatePut(c, k, n, val) ==
+CoordinatePutWith(c, k, n, val, ctx, T) ==
     /\ spent.puts < MaxPuts
     /\ n \in Pref(k) /\ up[n]
     /\ LET id == spent.puts + 1
-           ctx == clientCtx[c][k]
            v == MakeVersion(n, k, ctx, val)
-           T == Targets(k)
        IN  /\ mem' = [mem EXCEPT ![n][k] = Reconcile(@ \cup {v})]
            /\ disk' = IF BufferedCoordinatorBug THEN disk
                       ELSE [disk EXCEPT ![n][k] = Reconcile(@ \cup {v})]
@@ -214,6 +231,17 @@ CoordinatePut(c, k, n, val) ==
            /\ created' = created \cup {[key |-> k, ver |-> v, rctx |-> ctx]}
     /\ spent' = [spent EXCEPT !.puts = @ + 1]
     /\ UNCHANGED <<up, epoch, hints, getOps, clientCtx, acked>>
+
+\* The spec's put: the client's context, the targets from the true `up`.
+CoordinatePut(c, k, n, val) == CoordinatePutWith(c, k, n, val, clientCtx[c][k], Targets(k))
+
+\* Refinement for implementations (TraceDynamo.tla): the client may also
+\* write blind after having read, and the coordinator picks its targets
+\* from its own failure detector.  The models use CoordinatePut.
+ImplCoordinatePut(c, k, n, val, ctx, T) ==
+    /\ ctx \in {{}, clientCtx[c][k]}
+    /\ T \in ValidTargets(k, n)
+    /\ CoordinatePutWith(c, k, n, val, ctx, T)
 
 \* Node n stores what it is sent:
 \*  - "Store" for itself (a primary): buffered, then acknowledged;
@@ -257,19 +285,24 @@ AckFor(m, i) ==
     /\ m.type = "StoreAck" /\ m.to = putOps[i].coord
     /\ m.id = i /\ m.dot = putOps[i].ver.dot
 
-CompletePut(i) ==
+\* CompletePut with the acknowledgements it consumes named (TraceDynamo.tla).
+CompletePutWith(i, acks) ==
     /\ putOps[i].st = "coord"
-    /\ \E acks \in SUBSET {m \in Msgs : AckFor(m, i)} :
-          LET from == {m.from : m \in acks} \ {putOps[i].coord}
-              \* ghost: the acknowledging nodes that have not crashed since
-              kept == {m.from : m \in {x \in acks : up[x.from] /\ epoch[x.from] = x.epoch}}
-          IN
-          /\ Cardinality(acks) = W - 1 /\ Cardinality(from) = W - 1
-          /\ net' = [x \in DOMAIN net \ {m \in acks : net[m] = 1} |->
-                       IF x \in acks THEN net[x] - 1 ELSE net[x]]
-          /\ putOps' = [putOps EXCEPT ![i].st = "done", ![i].held = @ \cup kept]
+    /\ acks \subseteq {m \in Msgs : AckFor(m, i)}
+    /\ LET from == {m.from : m \in acks} \ {putOps[i].coord}
+           \* ghost: the acknowledging nodes that have not crashed since
+           kept == {m.from : m \in {x \in acks : up[x.from] /\ epoch[x.from] = x.epoch}}
+       IN
+       /\ Cardinality(acks) = W - 1 /\ Cardinality(from) = W - 1
+       /\ net' = [x \in DOMAIN net \ {m \in acks : net[m] = 1} |->
+                    IF x \in acks THEN net[x] - 1 ELSE net[x]]
+       /\ putOps' = [putOps EXCEPT ![i].st = "done", ![i].held = @ \cup kept]
     /\ acked' = acked \cup {[key |-> putOps[i].key, ver |-> putOps[i].ver]}
     /\ UNCHANGED <<up, epoch, disk, mem, hints, issued, getOps, clientCtx, created, spent>>
+
+CompletePut(i) ==
+    /\ putOps[i].st = "coord"
+    /\ \E acks \in SUBSET {m \in Msgs : AckFor(m, i)} : CompletePutWith(i, acks)
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
@@ -284,11 +317,10 @@ MustSee(k) ==
     {i \in DOMAIN putOps : putOps[i].st = "done" /\ putOps[i].key = k /\ ~putOps[i].fb}
 
 \* Client c asks node n of k's preference list; n reads itself at once.
-ClientGet(c, k, n) ==
+ClientGetWith(c, k, n, T) ==
     /\ spent.gets < MaxGets
     /\ n \in Pref(k) /\ up[n]
     /\ LET id == spent.gets + 1
-           T == Targets(k)
        IN  /\ getOps' = (id :> [st |-> "reading", client |-> c, key |-> k, coord |-> n,
                                 epoch |-> epoch[n], replies |-> {[node |-> n, vers |-> View(n, k)]},
                                 result |-> {}, stale |-> {},
@@ -298,6 +330,12 @@ ClientGet(c, k, n) ==
                                         t \in T \ {[node |-> n, hint |-> NoNode]}})
     /\ spent' = [spent EXCEPT !.gets = @ + 1]
     /\ UNCHANGED <<up, epoch, disk, mem, hints, issued, putOps, clientCtx, created, acked>>
+
+ClientGet(c, k, n) == ClientGetWith(c, k, n, Targets(k))
+
+\* Refinement for implementations (TraceDynamo.tla): targets from the
+\* coordinator's own failure detector, as for ImplCoordinatePut.
+ImplClientGet(c, k, n, T) == T \in ValidTargets(k, n) /\ ClientGetWith(c, k, n, T)
 
 \* A replica (or fallback) answers a read.
 ReplicaRead(n, m) ==
@@ -314,20 +352,25 @@ ReplicaRead(n, m) ==
 (***************************************************************************)
 ReplyFor(m, g) == m.type = "ReadReply" /\ m.to = getOps[g].coord /\ m.id = g
 
+\* CompleteGet with the replies it consumes named (TraceDynamo.tla).
+CompleteGetWith(g, rs) ==
+    /\ getOps[g].st = "reading"
+    /\ rs \subseteq {m \in Msgs : ReplyFor(m, g)}
+    /\ LET replies == getOps[g].replies \cup {[node |-> m.from, vers |-> m.vers] : m \in rs}
+           res == Reconcile(UNION {r.vers : r \in replies})
+       IN  /\ Cardinality(rs) = R - 1
+           /\ Cardinality({m.from : m \in rs} \ {getOps[g].coord}) = R - 1
+           /\ net' = [x \in DOMAIN net \ {m \in rs : net[m] = 1} |->
+                        IF x \in rs THEN net[x] - 1 ELSE net[x]]
+           /\ getOps' = [getOps EXCEPT ![g].st = "done", ![g].result = res,
+                                       ![g].replies = {}, \* only the stale ones are kept:
+                                       ![g].stale = {r.node : r \in {x \in replies : x.vers # res}}]
+           /\ clientCtx' = [clientCtx EXCEPT ![getOps[g].client][getOps[g].key] = ReadContext(res)]
+    /\ UNCHANGED <<up, epoch, disk, mem, hints, issued, putOps, created, acked, spent>>
+
 CompleteGet(g) ==
     /\ getOps[g].st = "reading"
-    /\ \E rs \in SUBSET {m \in Msgs : ReplyFor(m, g)} :
-          LET replies == getOps[g].replies \cup {[node |-> m.from, vers |-> m.vers] : m \in rs}
-              res == Reconcile(UNION {r.vers : r \in replies})
-          IN  /\ Cardinality(rs) = R - 1
-              /\ Cardinality({m.from : m \in rs} \ {getOps[g].coord}) = R - 1
-              /\ net' = [x \in DOMAIN net \ {m \in rs : net[m] = 1} |->
-                           IF x \in rs THEN net[x] - 1 ELSE net[x]]
-              /\ getOps' = [getOps EXCEPT ![g].st = "done", ![g].result = res,
-                                          ![g].replies = {}, \* only the stale ones are kept:
-                                          ![g].stale = {r.node : r \in {x \in replies : x.vers # res}}]
-              /\ clientCtx' = [clientCtx EXCEPT ![getOps[g].client][getOps[g].key] = ReadContext(res)]
-    /\ UNCHANGED <<up, epoch, disk, mem, hints, issued, putOps, created, acked, spent>>
+    /\ \E rs \in SUBSET {m \in Msgs : ReplyFor(m, g)} : CompleteGetWith(g, rs)
 
 \* After a get, its coordinator sends the result to every replica that
 \* replied with less (Reference: §5, read repair).
