@@ -1,5 +1,6 @@
-// Costs of the core's hot operations: clock compare and merge, reconcile of typical sibling sets,
-// a coordinator making a version, and preference-list lookup (Q=1024, 64 nodes).
+// Costs of the core's hot operations: clock compare and merge, reconcile of typical sibling sets
+// and of growing ones (up to limits::kMaxSiblings), store_version, a coordinator making a version,
+// and preference-list lookup (Q=1024, 64 nodes).
 // Run: build/default/bench/core_bench (figures in bench/README.md).
 #include <benchmark/benchmark.h>
 
@@ -7,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "impl/core/check.h"
+#include "impl/core/limits.h"
 #include "impl/core/ring.h"
 #include "impl/core/version.h"
 
@@ -53,6 +56,76 @@ void BM_Reconcile(benchmark::State& state) {
   state.SetLabel(std::to_string(versions.size()) + " versions in");
 }
 BENCHMARK(BM_Reconcile)->Arg(1)->Arg(2)->Arg(3)->Arg(8);
+
+// Growth with the sibling count, up to limits::kMaxSiblings. The k siblings are blind puts (each
+// with the common ancestor's context) spread over the 3 coordinators of an N=3 preference list, so
+// the contexts stay small (3 actors, below the truncation threshold). `superseding` is a put by a
+// client that read all k: its context is their read_context.
+struct SiblingKey {
+  KeyState state;      // k reconciled siblings
+  Version superseding; // supersedes all k
+  Version concurrent;  // one more blind put: concurrent with all k
+};
+
+SiblingKey sibling_key(int k) {
+  KeyState state = make_version(KeyState{}, "node-0#1", {}, std::string(100, 'a'), 1).state;
+  const CausalContext ancestor = read_context(state.siblings);
+  std::uint64_t now = 2;
+  for (int i = 0; i < k; ++i) {
+    state = make_version(state, "node-" + std::to_string(i % 3) + "#1", ancestor, std::string(100, 'b'), now++).state;
+  }
+  DYNAMO_CHECK(state.siblings.size() == static_cast<std::size_t>(k));
+  SiblingKey key{state, {}, {}};
+  key.superseding = make_version(state, "node-0#1", read_context(state.siblings), std::string(100, 'c'), now++).version;
+  key.concurrent = make_version(state, "node-1#1", ancestor, std::string(100, 'd'), now++).version;
+  DYNAMO_CHECK(store_version(state, key.superseding).siblings.size() == 1);
+  DYNAMO_CHECK(store_version(state, key.concurrent).siblings.size() == static_cast<std::size_t>(k) + 1);
+  return key;
+}
+
+// reconcile(k siblings + the superseding version): k+1 versions in, 1 out. reconcile checks every
+// pair (the candidate loop runs (k+1)^2 times); "pairs" is that count.
+void BM_ReconcileSupersede(benchmark::State& state) {
+  const SiblingKey key = sibling_key(static_cast<int>(state.range(0)));
+  std::vector<Version> versions = key.state.siblings;
+  versions.push_back(key.superseding);
+  for (auto _ : state) benchmark::DoNotOptimize(reconcile(versions));  // includes copying the input
+  state.counters["pairs"] = static_cast<double>(versions.size() * versions.size());
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_ReconcileSupersede)->RangeMultiplier(2)->Range(1, static_cast<int>(limits::kMaxSiblings))->Complexity();
+
+// The O(k) part of the two benchmarks around it: copying the k+1 versions (reconcile and
+// store_version take their input by value).
+void BM_CopyVersions(benchmark::State& state) {
+  const SiblingKey key = sibling_key(static_cast<int>(state.range(0)));
+  std::vector<Version> versions = key.state.siblings;
+  versions.push_back(key.superseding);
+  for (auto _ : state) {
+    std::vector<Version> copy = versions;
+    benchmark::DoNotOptimize(copy.data());
+  }
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_CopyVersions)->RangeMultiplier(2)->Range(1, static_cast<int>(limits::kMaxSiblings))->Complexity();
+
+// store_version: a replica merges one incoming version into a key holding k siblings (the stored
+// state is copied in each call, as a decoded record would be).
+void BM_StoreVersionSupersede(benchmark::State& state) {
+  const SiblingKey key = sibling_key(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(store_version(key.state, key.superseding));
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_StoreVersionSupersede)->RangeMultiplier(2)->Range(1, static_cast<int>(limits::kMaxSiblings))->Complexity();
+
+// The same with a concurrent version: k+1 siblings out (at k = 64 the storage would refuse the
+// result, limits::kMaxSiblings; store_version itself does not check).
+void BM_StoreVersionConcurrent(benchmark::State& state) {
+  const SiblingKey key = sibling_key(static_cast<int>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(store_version(key.state, key.concurrent));
+  state.SetComplexityN(state.range(0));
+}
+BENCHMARK(BM_StoreVersionConcurrent)->RangeMultiplier(2)->Range(1, static_cast<int>(limits::kMaxSiblings))->Complexity();
 
 void BM_MakeVersion(benchmark::State& state) {
   KeyState local;
