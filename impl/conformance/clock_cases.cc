@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-json dots_of(const std::vector<Version>& versions) {
+json dots_json(const std::vector<Version>& versions) {
   json dots = json::array();
   for (const Version& v : versions) dots.push_back(dot_to_json(v.dot));
   return dots;
@@ -44,7 +44,7 @@ CaseOutcome run_put(const json& c) {
   const MadeVersion made = make_version(state, actor.get<std::string>(),
                                         context_from_json(field(c, "context")), value, now);
   return compare_json(field(c, "expect"), json{{"dot", dot_to_json(made.version.dot)},
-                                               {"siblings", dots_of(made.state.siblings)}});
+                                               {"siblings", dots_json(made.state.siblings)}});
 }
 
 }  // namespace
@@ -74,7 +74,7 @@ CaseOutcome run_clock_case(const json& c) {
   }
   if (op == "version.reconcile") {
     const std::vector<Version> siblings = reconcile(versions_from_json(field(c, "versions")));
-    return compare_json(expect, json{{"siblings", dots_of(siblings)}, {"context", context_to_json(read_context(siblings))}});
+    return compare_json(expect, json{{"siblings", dots_json(siblings)}, {"context", context_to_json(read_context(siblings))}});
   }
   if (op == "version.put") return run_put(c);
   throw BadCase{"unknown op \"" + op + "\""};

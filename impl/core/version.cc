@@ -105,7 +105,19 @@ MadeVersion make_version(const KeyState& local, std::string_view actor, const Ca
   return result;
 }
 
+std::vector<Dot> dots_of(const std::vector<Version>& versions) {
+  std::vector<Dot> dots;
+  dots.reserve(versions.size());
+  for (const auto& v : versions) dots.push_back(v.dot);
+  std::sort(dots.begin(), dots.end());
+  return dots;
+}
+
 KeyState store_version(KeyState local, Version incoming) {
+#ifdef DYNAMO_MUTANT_REPLICA_OVERWRITES
+  // MUTANT: a replica replaces what it holds by the incoming version instead of merging.
+  local.siblings.clear();
+#endif
   local.siblings.push_back(std::move(incoming));
   local.siblings = reconcile(std::move(local.siblings));
   return local;

@@ -48,6 +48,9 @@ std::vector<Version> reconcile(std::vector<Version> versions);
 // Twin of ReadContext: the union of the siblings' histories, the context a get returns.
 CausalContext read_context(const std::vector<Version>& siblings);
 
+// The dots of `versions`, sorted: two replica views hold the same versions exactly when these are equal.
+std::vector<Dot> dots_of(const std::vector<Version>& versions);
+
 // What a replica holds for one key: its reconciled siblings, and the last dot this node issued for
 // the key. `issued` is kept beside the siblings (and stored with them) because truncated contexts may
 // forget a node's counter; without it the node could issue a dot twice (riak_kv#679).

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "impl/core/hint.h"
 #include "impl/core/result.h"
 #include "impl/core/version.h"
 
@@ -27,13 +28,8 @@ namespace dynamo::store {
 // The format this release writes. Readers accept 1 .. kFormatVersion.
 inline constexpr std::uint8_t kFormatVersion = 1;
 
-// A version kept for a node that did not answer (sloppy quorum), to hand off when it is back.
-// Reference: §4.6 "Handling Temporary Failures: Hinted Handoff".
-struct Hint {
-  std::string target;  // the node the version was meant for
-  std::string key;
-  Version version;
-};
+// A hint (impl/core/hint.h): a version kept for a node that did not answer.
+using dynamo::Hint;
 
 Result<std::string> encode_key_state(std::string_view key, const KeyState& state);
 // `key` only names the record in errors; it is not stored in the record.

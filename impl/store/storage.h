@@ -30,16 +30,17 @@
 #include <string_view>
 #include <vector>
 
+#include "impl/core/durability.h"
+#include "impl/core/hint.h"
 #include "impl/core/result.h"
 #include "impl/core/version.h"
 #include "impl/store/record_codec.h"
 
 namespace dynamo::store {
 
-enum class Durability {
-  kBuffered,  // may be lost by a crash until a later durable write or sync() (paper §6.1, Fig. 5)
-  kDurable,   // on stable storage when the call returns OK (one fsync, shared with earlier writes)
-};
+// Durability (impl/core/durability.h): kBuffered may be lost by a crash until a later durable write
+// or sync(); kDurable is on stable storage when the call returns OK.
+using dynamo::Durability;
 
 // One page of a range scan.
 struct ScanPage {
@@ -47,17 +48,9 @@ struct ScanPage {
   std::optional<std::string> next;  // where the next page starts; nullopt: the range is done
 };
 
-// A hint's identity: its target and a sequence number unique within this storage.
-struct HintId {
-  std::string target;
-  std::uint64_t sequence = 0;
-  friend bool operator==(const HintId&, const HintId&) = default;
-};
-
-struct StoredHint {
-  HintId id;
-  Hint hint;
-};
+// Hints and their ids are the core's types (impl/core/hint.h).
+using dynamo::HintId;
+using dynamo::StoredHint;
 
 class Storage {
  public:

@@ -1,0 +1,121 @@
+// messages.h: what nodes send each other, and what clients send a node and get back.
+//
+// Peer messages are the spec's messages (tla/Dynamo.tla: Store, StoreAck, Read, ReadReply, Repair,
+// Handoff, HandoffAck), plus anti-entropy's KeySync. Every field is checked by the receiver against
+// limits.h before it is used; a message that fails a check is dropped (and counted), never trusted.
+// Ids (put_id, get_id) are the coordinator's own and only mean something to it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "impl/core/causal_context.h"
+#include "impl/core/dot.h"
+#include "impl/core/version.h"
+
+namespace dynamo {
+
+// Coordinator -> replica: store this version. `hint` names the down primary a fallback stands in
+// for (empty: the receiver is a primary and stores it as its own data).
+struct StoreRequest {
+  std::uint64_t put_id = 0;
+  std::string store;
+  std::string key;
+  Version version;
+  std::string hint;
+};
+
+// Replica -> coordinator. `stored` is false when the replica refused (a limit; `refusal` says
+// which); `epoch` is the replica's (a crash since makes its buffered copy suspect, spec ghost `held`).
+struct StoreAck {
+  std::uint64_t put_id = 0;
+  Dot dot;
+  std::uint64_t epoch = 0;
+  bool stored = true;
+  std::string refusal;
+};
+
+struct ReadRequest {
+  std::uint64_t get_id = 0;
+  std::string store;
+  std::string key;
+};
+
+// Replica -> coordinator: the replica's view of the key (its siblings and any hints it keeps for
+// it), or ok = false when it could not read (the coordinator counts no reply from it).
+struct ReadReply {
+  std::uint64_t get_id = 0;
+  bool ok = true;
+  std::vector<Version> versions;
+};
+
+// Coordinator -> stale replica after a get (read repair); not acknowledged.
+struct RepairRequest {
+  std::string store;
+  std::string key;
+  std::vector<Version> versions;
+};
+
+// Fallback -> recovered primary: a hinted version coming home. `sequence` is the fallback's hint id.
+struct Handoff {
+  std::uint64_t sequence = 0;
+  std::string store;
+  std::string key;
+  Version version;
+};
+
+// Primary -> fallback: the handed-off version is stored durably; the hint may go.
+struct HandoffAck {
+  std::uint64_t sequence = 0;
+  Dot dot;
+};
+
+// Anti-entropy between two primaries of a key: the sender's versions. The receiver merges them and,
+// unless `reply` is set, answers with what it holds when that differs (so both end with the union).
+struct KeySync {
+  std::string store;
+  std::string key;
+  std::vector<Version> versions;
+  bool reply = false;
+};
+
+using PeerMessage = std::variant<StoreRequest, StoreAck, ReadRequest, ReadReply, RepairRequest,
+                                 Handoff, HandoffAck, KeySync>;
+const char* message_name(const PeerMessage& message);
+
+enum class OpKind { kPut, kDelete, kGet };
+
+struct ClientRequest {
+  std::uint64_t request_id = 0;  // the client's own; echoed in the reply
+  OpKind op = OpKind::kGet;
+  std::string store;             // empty: "default"
+  std::string key;
+  std::string value;             // puts only
+  CausalContext context;         // puts and deletes: from the client's last get; empty = blind
+  std::optional<int> r;          // per-request overrides of the store's R and W
+  std::optional<int> w;
+};
+
+enum class ReplyStatus {
+  kOk,        // done: a put reached W stores, a get R replies
+  kFailed,    // not done, and nothing was stored: bad request, unknown store, a limit, busy
+  kUnknown,   // a put that may or may not have happened (it timed out after the coordinator stored
+              // it); a get that timed out (nothing happened)
+  kRedirect,  // this node is not a coordinator of the key: ask one of `coordinators`
+};
+const char* reply_status_name(ReplyStatus status);
+
+struct ClientReply {
+  std::uint64_t request_id = 0;
+  ReplyStatus status = ReplyStatus::kOk;
+  std::string message;                 // why, for every status but kOk
+  std::vector<Version> siblings;       // a get: every causally-maximal version (tombstones included)
+  CausalContext context;               // a get: read_context(siblings); a put: the new version's history
+  std::optional<Dot> dot;              // a put or delete: the new version's dot
+  std::vector<std::string> coordinators;  // kRedirect: the key's preference list
+};
+
+}  // namespace dynamo

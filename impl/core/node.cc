@@ -1,0 +1,231 @@
+#include "impl/core/node.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "impl/core/check.h"
+#include "impl/core/message_checks.h"
+#include "impl/core/node_ops.h"
+
+namespace dynamo {
+
+Result<Node> Node::create(NodeConfig config) {
+  if (auto s = validate(config); !s.ok()) return s.error();
+  return Node(std::move(config));
+}
+
+Node::Node(NodeConfig config) : config_(std::move(config)), actor_(actor_of(config_.id, config_.epoch)) {}
+Node::~Node() = default;
+Node::Node(Node&&) noexcept = default;
+Node& Node::operator=(Node&&) noexcept = default;
+
+NodeStats Node::stats() const {
+  NodeStats s = counters_;
+  s.requests_in_flight = in_flight();
+  for (const auto& [target, count] : pending_hints_) s.pending_hints += count;
+  s.handoffs_in_flight = handoffs_.size();
+  s.suspected = suspects().size();
+  return s;
+}
+
+bool Node::quiescent() const {
+  return pending_.empty() && puts_.empty() && gets_.empty() && handoffs_.empty();
+}
+
+std::uint64_t Node::issue(Effects& out, StorageRequest request, Pending pending) {
+  const std::uint64_t token = next_token_++;
+  pending_.emplace(token, std::move(pending));
+  out.storage.push_back(StorageOp{token, std::move(request)});
+  return token;
+}
+
+const StoreConfig* Node::find_store(std::string_view name) const {
+  if (name.empty()) name = kDefaultStore;
+  for (const auto& store : config_.stores)
+    if (store.name == name) return &store;
+  return nullptr;
+}
+
+bool Node::suspected(const std::string& node) const {
+  auto it = suspected_until_.find(node);
+  return it != suspected_until_.end() && it->second > now_;
+}
+
+void Node::suspect(const std::string& node) {
+  if (node != config_.id) suspected_until_[node] = now_ + config_.timing.suspect_for;
+}
+
+std::set<std::string> Node::suspects() const {
+  std::set<std::string> out;
+  for (const auto& [node, until] : suspected_until_)
+    if (until > now_) out.insert(node);
+  return out;
+}
+
+std::vector<std::string> Node::preference_list(std::string_view key, int n) const {
+  const Ring& ring = *config_.ring;
+  auto list = ring.preference_list(ring.partition_of_key(key), n);
+  DYNAMO_CHECK(list.ok());  // n was validated against the ring with the configuration
+  return std::move(list).value();
+}
+
+std::vector<SpecTarget> Node::targets_for(std::string_view key, int n) const {
+  const Ring& ring = *config_.ring;
+  auto sloppy = ring.sloppy_preference_list(ring.partition_of_key(key), n, suspects());
+  DYNAMO_CHECK(sloppy.ok());
+  std::vector<SpecTarget> targets;
+  for (const auto& slot : sloppy.value().slots) {
+    // No healthy node left for a down primary: send to the primary itself (it may answer after all).
+    if (slot.is_unfilled()) targets.push_back(SpecTarget{slot.stands_in_for, ""});
+    else targets.push_back(SpecTarget{slot.node, slot.stands_in_for});
+  }
+  return targets;
+}
+
+std::optional<ClientReply> Node::admit(const ClientRequest& request, const StoreConfig*& store) const {
+  ClientReply refuse;
+  refuse.request_id = request.request_id;
+  refuse.status = ReplyStatus::kFailed;
+  store = find_store(request.store);
+  if (!store) {
+    refuse.message = "unknown store \"" + request.store + "\"; this cluster has:";
+    for (const auto& s : config_.stores) refuse.message += " " + s.name;
+    return refuse;
+  }
+  if (request.key.empty() || request.key.size() > limits::kMaxKeyBytes) {
+    refuse.message = "key must be 1 to " + std::to_string(limits::kMaxKeyBytes) + " bytes, got " +
+                     std::to_string(request.key.size());
+    return refuse;
+  }
+  if (request.op == OpKind::kPut && request.value.size() > store->max_value_bytes) {
+    refuse.message = "value of " + std::to_string(request.value.size()) + " bytes exceeds store \"" +
+                     store->name + "\"'s limit of " + std::to_string(store->max_value_bytes) + " bytes";
+    return refuse;
+  }
+  if (request.op != OpKind::kGet) {
+    if (auto s = check_context(request.context); !s.ok()) {
+      refuse.message = "bad context: " + s.error().message;
+      return refuse;
+    }
+  }
+  const int n = store->quorum.n;
+  if (request.r && (*request.r < 1 || *request.r > n)) {
+    refuse.message = "r must be 1 to N=" + std::to_string(n);
+    return refuse;
+  }
+  if (request.w && (*request.w < 1 || *request.w > n)) {
+    refuse.message = "w must be 1 to N=" + std::to_string(n);
+    return refuse;
+  }
+  if (in_flight() >= config_.limits.max_requests_in_flight) {
+    refuse.message = "busy: " + std::to_string(in_flight()) + " requests in flight (the limit); retry later";
+    return refuse;
+  }
+  auto primaries = preference_list(request.key, n);
+  if (std::find(primaries.begin(), primaries.end(), config_.id) == primaries.end()) {
+    refuse.status = ReplyStatus::kRedirect;
+    refuse.message = "this node is not in the key's preference list; ask one of the coordinators";
+    refuse.coordinators = std::move(primaries);
+    return refuse;
+  }
+  return std::nullopt;
+}
+
+Effects Node::start() {
+  Effects out;
+  scan_hints(out);
+  return out;
+}
+
+Effects Node::on_client_request(const std::string& client, const ClientRequest& request) {
+  Effects out;
+  const StoreConfig* store = nullptr;
+  if (auto refusal = admit(request, store)) {
+    out.replies.push_back(Reply{client, std::move(*refusal)});
+    return out;
+  }
+  if (request.op == OpKind::kGet) client_get(out, client, request, *store);
+  else coordinate_put(out, client, request, *store);
+  return out;
+}
+
+Effects Node::on_message(const std::string& from, const PeerMessage& message) {
+  Effects out;
+  if (from.empty() || !config_.ring->index_of(from) || !check_peer_message(message).ok()) {
+    ++counters_.dropped_messages;
+    return out;
+  }
+  suspected_until_.erase(from);  // it answered: no longer suspected
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, StoreRequest>) store_version(out, from, m);
+        else if constexpr (std::is_same_v<M, StoreAck>) ack_put(out, from, m);
+        else if constexpr (std::is_same_v<M, ReadRequest>) replica_read(out, from, m);
+        else if constexpr (std::is_same_v<M, ReadReply>) on_read_reply(out, from, m);
+        else if constexpr (std::is_same_v<M, RepairRequest>) on_repair(out, from, m);
+        else if constexpr (std::is_same_v<M, Handoff>) on_handoff(out, from, m);
+        else if constexpr (std::is_same_v<M, HandoffAck>) delete_hint(out, from, m);
+        else on_key_sync(out, from, m);
+      },
+      message);
+  return out;
+}
+
+Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcome) {
+  Effects out;
+  auto it = pending_.find(token);
+  DYNAMO_CHECK(it != pending_.end());  // the shell reports each token it was given, once
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  std::visit(
+      [&](auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, PutRead>) on_put_read(out, p.put_id, std::move(outcome));
+        else if constexpr (std::is_same_v<P, PutWrite>) on_put_written(out, p.put_id, std::move(outcome));
+        else if constexpr (std::is_same_v<P, GetSelfRead>) on_get_self_read(out, p.get_id, std::move(outcome));
+        else if constexpr (std::is_same_v<P, ReplicaStore>) on_replica_stored(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, HintStore>) on_hint_stored(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, ReplicaView>) on_replica_view(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, RepairStored>) {
+          if (outcome.ok()) {
+            SpecStep step = spec_step(SpecAction::kStoreVersion, config_.id, 0, p.key);
+            step.message = "Repair";
+            step.from = p.from;
+            step.versions = p.versions;
+            out.steps.push_back(std::move(step));
+          }
+        } else if constexpr (std::is_same_v<P, HandoffStored>) on_handoff_stored(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, HintDropped>) {
+          // The count was dropped when the ack came; a failed delete leaves a hint that is delivered
+          // again and acknowledged again (harmless: merges are idempotent).
+        } else if constexpr (std::is_same_v<P, HintScan>) on_hints_scanned(out, std::move(outcome));
+        else if constexpr (std::is_same_v<P, KeyScan>) on_keys_scanned(out, std::move(outcome));
+        else if constexpr (std::is_same_v<P, Synced>) {
+          sync_in_flight_ = false;
+          if (!outcome.ok()) buffered_since_sync_ = true;  // try again at the next flush
+        } else on_key_sync_stored(out, p, std::move(outcome));
+      },
+      pending);
+  return out;
+}
+
+Effects Node::on_tick(std::uint64_t now_ms) {
+  Effects out;
+  ++now_;
+  now_ms_ = now_ms;
+  expire_puts(out);
+  expire_gets(out);
+  expire_handoffs();
+  const auto& t = config_.timing;
+  if (now_ % t.flush_every == 0 && buffered_since_sync_ && !sync_in_flight_) {
+    buffered_since_sync_ = false;
+    sync_in_flight_ = true;
+    issue(out, Sync{}, Synced{});
+  }
+  if (now_ % t.hint_scan_every == 0) scan_hints(out);
+  if (now_ % t.anti_entropy_every == 0) anti_entropy(out);
+  return out;
+}
+
+}  // namespace dynamo

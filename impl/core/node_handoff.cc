@@ -1,0 +1,135 @@
+// Hinted handoff and anti-entropy (tla/Dynamo.tla: DeliverHint, DeleteHint, AntiEntropy; the Handoff
+// and KeySync stores are StoreVersion and AntiEntropy on the receiving side).
+#include <algorithm>
+#include <utility>
+
+#include "impl/core/node.h"
+#include "impl/core/node_ops.h"
+
+namespace dynamo {
+
+void Node::scan_hints(Effects& out) {
+  if (hint_scan_in_flight_) return;
+  hint_scan_in_flight_ = true;
+  issue(out, ScanHints{config_.limits.max_pending_hints_per_target}, HintScan{});
+}
+
+void Node::on_hints_scanned(Effects& out, Result<StorageOutcome> outcome) {
+  hint_scan_in_flight_ = false;
+  if (!outcome.ok()) return;  // tried again at the next scan
+  const auto& hints = std::get<HintsScanned>(outcome.value()).hints;
+  if (!hints_loaded_) {
+    // The first scan after a start only counts what the storage keeps (hinted stores wait for it).
+    // Delivery starts at the next periodic scan, once messages a previous life sent have landed.
+    for (const auto& stored : hints) {
+      ++pending_hints_[stored.id.target];
+      ++hinted_keys_[stored.hint.key];
+    }
+    hints_loaded_ = true;
+    return;
+  }
+  std::map<std::string, std::size_t> sent;
+  for (const auto& stored : hints) {
+    const std::string& target = stored.id.target;
+    if (target == config_.id || suspected(target)) continue;
+    if (auto h = handoffs_.find(stored.id.sequence); h != handoffs_.end() && !h->second.expired) continue;
+    if (sent[target]++ >= config_.limits.handoffs_per_scan) continue;
+    deliver_hint(out, stored);
+  }
+}
+
+void Node::deliver_hint(Effects& out, const StoredHint& stored) {
+  auto [store, key] = split_storage_key(stored.hint.key);
+  handoffs_[stored.id.sequence] = Handoffing{stored.hint.key, stored.hint.version,
+                                             now_ + config_.timing.handoff_timeout, false};
+  out.sends.push_back(Send{stored.id.target, Handoff{stored.id.sequence, std::string(store), std::string(key),
+                                                     stored.hint.version}});
+  SpecStep step = spec_step(SpecAction::kDeliverHint, config_.id, stored.id.sequence, stored.hint.key);
+  step.hint = stored.id.target;
+  step.versions = {stored.hint.version};
+  out.steps.push_back(std::move(step));
+}
+
+void Node::on_handoff(Effects& out, const std::string& from, const Handoff& handoff) {
+  if (!find_store(handoff.store)) return;
+  // Durably before the acknowledgement: the fallback deletes its hint on it (spec: Handoff -> disk).
+  issue(out, MergeVersions{storage_key(handoff.store, handoff.key), {handoff.version}, Durability::kDurable},
+        HandoffStored{from, handoff});
+}
+
+void Node::on_handoff_stored(Effects& out, const HandoffStored& done, Result<StorageOutcome> outcome) {
+  if (!outcome.ok()) return;  // no acknowledgement: the fallback keeps the hint and retries
+  const Handoff& h = done.handoff;
+  SpecStep step = spec_step(SpecAction::kStoreVersion, config_.id, h.sequence, storage_key(h.store, h.key));
+  step.message = "Handoff";
+  step.from = done.from;
+  step.versions = {h.version};
+  out.steps.push_back(std::move(step));
+  out.sends.push_back(Send{done.from, HandoffAck{h.sequence, h.version.dot}});
+}
+
+void Node::delete_hint(Effects& out, const std::string& from, const HandoffAck& ack) {
+  auto it = handoffs_.find(ack.sequence);
+  if (it == handoffs_.end()) return;  // a duplicate acknowledgement: the hint is already going
+  const std::string key = it->second.key;
+  const Version version = it->second.version;
+  handoffs_.erase(it);
+  if (auto p = pending_hints_.find(from); p != pending_hints_.end() && --p->second == 0) pending_hints_.erase(p);
+  if (auto k = hinted_keys_.find(key); k != hinted_keys_.end() && --k->second == 0) hinted_keys_.erase(k);
+  issue(out, DeleteHint{HintId{from, ack.sequence}}, HintDropped{key});
+  SpecStep step = spec_step(SpecAction::kDeleteHint, config_.id, ack.sequence, key);
+  step.versions = {version};
+  step.from = from;
+  step.hint = from;
+  out.steps.push_back(std::move(step));
+}
+
+void Node::expire_handoffs() {
+  for (auto& [sequence, handoff] : handoffs_)
+    if (handoff.deadline <= now_) handoff.expired = true;  // sent again at a later scan
+}
+
+void Node::anti_entropy(Effects& out) {
+  if (key_scan_in_flight_) return;
+  key_scan_in_flight_ = true;
+  issue(out, ScanKeys{anti_entropy_cursor_, config_.limits.anti_entropy_keys_per_round}, KeyScan{});
+}
+
+void Node::on_keys_scanned(Effects& out, Result<StorageOutcome> outcome) {
+  key_scan_in_flight_ = false;
+  if (!outcome.ok()) return;
+  const auto& page = std::get<KeysScanned>(outcome.value());
+  for (const auto& [key, state] : page.entries) {
+    auto [store_name, user_key] = split_storage_key(key);
+    const StoreConfig* store = find_store(store_name);
+    if (!store || user_key.empty() || state.siblings.empty()) continue;
+    for (const auto& peer : preference_list(user_key, store->quorum.n)) {
+      if (peer == config_.id || suspected(peer)) continue;
+      out.sends.push_back(Send{peer, KeySync{store->name, std::string(user_key), state.siblings, false}});
+      ++counters_.anti_entropy_syncs;
+    }
+  }
+  if (page.done || page.entries.empty()) anti_entropy_cursor_.clear();
+  else anti_entropy_cursor_ = page.entries.back().first + std::string(1, '\0');
+}
+
+void Node::on_key_sync(Effects& out, const std::string& from, const KeySync& sync) {
+  const StoreConfig* store = find_store(sync.store);
+  if (!store) return;
+  buffered_since_sync_ = true;
+  issue(out, MergeVersions{storage_key(sync.store, sync.key), sync.versions, Durability::kBuffered},
+        KeySyncStored{from, sync});
+}
+
+void Node::on_key_sync_stored(Effects& out, const KeySyncStored& done, Result<StorageOutcome> outcome) {
+  if (!outcome.ok()) return;
+  const KeyState& state = std::get<KeyStored>(outcome.value()).state;
+  SpecStep step = spec_step(SpecAction::kAntiEntropy, config_.id, 0, storage_key(done.sync.store, done.sync.key));
+  step.from = done.from;
+  step.versions = state.siblings;
+  out.steps.push_back(std::move(step));
+  if (!done.sync.reply && dots_of(state.siblings) != dots_of(done.sync.versions))
+    out.sends.push_back(Send{done.from, KeySync{done.sync.store, done.sync.key, state.siblings, true}});
+}
+
+}  // namespace dynamo

@@ -1,0 +1,66 @@
+// node_ops.h: the coordinator's records of the puts and gets it runs (private to the node core).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "impl/core/effects.h"
+#include "impl/core/messages.h"
+#include "impl/core/node.h"
+#include "impl/core/node_config.h"
+
+namespace dynamo {
+
+struct Node::PutOp {
+  enum class Phase { kQueued, kReading, kWriting, kWaiting };
+  std::string client;
+  ClientRequest request;
+  const StoreConfig* store = nullptr;
+  int w = 0;
+  std::string key;  // storage key
+  Phase phase = Phase::kQueued;
+  bool answered = false;  // the client has its reply (a timeout while the write was in flight)
+  std::uint64_t deadline = 0;
+  Version version;
+  std::vector<SpecTarget> targets;  // every replica but the coordinator
+  std::vector<std::pair<std::string, std::uint64_t>> acks;  // node, epoch; the coordinator first
+  std::set<std::string> refused;
+};
+
+struct Node::GetOp {
+  std::string client;
+  ClientRequest request;
+  const StoreConfig* store = nullptr;
+  int r = 0;
+  std::string key;  // storage key
+  std::uint64_t deadline = 0;
+  std::vector<SpecTarget> targets;  // every replica but the coordinator
+  std::vector<std::pair<std::string, std::vector<Version>>> replies;  // in arrival order
+  std::set<std::string> failed;  // targets that answered without a view
+};
+
+// A reply refusing or failing a request.
+inline ClientReply failed_reply(std::uint64_t request_id, std::string message) {
+  ClientReply reply;
+  reply.request_id = request_id;
+  reply.status = ReplyStatus::kFailed;
+  reply.message = std::move(message);
+  return reply;
+}
+
+// A spec step with the fields every action has.
+inline SpecStep spec_step(SpecAction action, const std::string& node, std::uint64_t op_id, const std::string& key) {
+  SpecStep step;
+  step.action = action;
+  step.node = node;
+  step.op_id = op_id;
+  step.key = key;
+  return step;
+}
+
+
+}  // namespace dynamo

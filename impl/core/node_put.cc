@@ -1,0 +1,217 @@
+// The coordinator's side of a put or delete (tla/Dynamo.tla: CoordinatePut, CompletePut).
+#include <algorithm>
+#include <utility>
+
+#include "impl/core/check.h"
+#include "impl/core/limits.h"
+#include "impl/core/node.h"
+#include "impl/core/node_ops.h"
+
+namespace dynamo {
+namespace {
+
+// Acknowledgements a put needs before the client is answered: W, the coordinator's own included.
+std::size_t required_acks(int w) {
+#ifdef DYNAMO_MUTANT_ACK_BEFORE_W
+  // MUTANT: answers after W-1 stores (proptests/mutants.txt).
+  return static_cast<std::size_t>(std::max(1, w - 1));
+#else
+  return static_cast<std::size_t>(w);
+#endif
+}
+
+}  // namespace
+
+void Node::coordinate_put(Effects& out, const std::string& client, const ClientRequest& request,
+                          const StoreConfig& store) {
+  const std::uint64_t id = next_op_id_++;
+  auto op = std::make_unique<PutOp>();
+  op->client = client;
+  op->request = request;
+  op->store = &store;
+  op->w = request.w.value_or(store.quorum.w);
+  op->key = storage_key(store.name, request.key);
+  op->deadline = now_ + config_.timing.request_timeout;
+  auto& queue = put_queues_[op->key];
+  queue.push_back(id);
+  const std::string key = op->key;
+  puts_.emplace(id, std::move(op));
+  // Puts of one key run one at a time: each reads the state the previous one wrote, so no two
+  // make_version calls see the same issued counter (a dot is never issued twice).
+  if (queue.size() == 1) start_next_put(out, key);
+}
+
+void Node::start_next_put(Effects& out, const std::string& key) {
+  auto q = put_queues_.find(key);
+  while (q != put_queues_.end() && !q->second.empty()) {
+    auto it = puts_.find(q->second.front());
+    if (it != puts_.end()) {
+      it->second->phase = PutOp::Phase::kReading;
+      issue(out, ReadKey{key, false}, PutRead{it->first});
+      return;
+    }
+    q->second.pop_front();  // timed out while queued
+  }
+  if (q != put_queues_.end()) put_queues_.erase(q);
+}
+
+void Node::answer_put(Effects& out, PutOp& op, ReplyStatus status, std::string message) {
+  if (op.answered) return;
+  op.answered = true;
+  ClientReply reply;
+  reply.request_id = op.request.request_id;
+  reply.status = status;
+  reply.message = std::move(message);
+  if (status == ReplyStatus::kOk) {
+    reply.dot = op.version.dot;
+    reply.context = op.version.history();
+  }
+  out.replies.push_back(Reply{op.client, std::move(reply)});
+}
+
+void Node::on_put_read(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome) {
+  auto it = puts_.find(put_id);
+  DYNAMO_CHECK(it != puts_.end());  // a put leaves puts_ only after its storage ops completed
+  PutOp& op = *it->second;
+  const std::string key = op.key;
+  auto finish = [&](const std::string& why) {
+    answer_put(out, op, ReplyStatus::kFailed, why);
+    puts_.erase(it);
+    put_queues_[key].pop_front();
+    start_next_put(out, key);
+  };
+  if (!outcome.ok()) return finish("not stored: " + outcome.error().message);
+  if (op.answered) return finish("");  // timed out while reading: nothing was written
+  const KeyState& local = std::get<KeyRead>(outcome.value()).state;
+  std::optional<std::string> value;
+  if (op.request.op == OpKind::kPut) value = op.request.value;
+  MadeVersion made = make_version(local, actor_, op.request.context, std::move(value), now_ms_);
+  if (made.state.siblings.size() > limits::kMaxSiblings)
+    return finish("not stored: the key would have " + std::to_string(made.state.siblings.size()) +
+                  " siblings, more than " + std::to_string(limits::kMaxSiblings) +
+                  "; read it and write back with the context to resolve them");
+  op.version = made.version;
+  op.phase = PutOp::Phase::kWriting;
+  // The coordinator's own copy is always durable (spec: CoordinatePut writes disk).
+  issue(out, PutState{key, std::move(made.state), Durability::kDurable}, PutWrite{put_id});
+}
+
+void Node::on_put_written(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome) {
+  auto it = puts_.find(put_id);
+  DYNAMO_CHECK(it != puts_.end());
+  PutOp& op = *it->second;
+  const std::string key = op.key;
+  put_queues_[key].pop_front();
+  start_next_put(out, key);
+  if (!outcome.ok()) {
+    // A failed write changed nothing (storage.h invariant 5).
+    answer_put(out, op, ReplyStatus::kFailed, "not stored: " + outcome.error().message);
+    puts_.erase(it);
+    return;
+  }
+  op.phase = PutOp::Phase::kWaiting;
+  op.acks.emplace_back(config_.id, config_.epoch);
+  std::vector<SpecTarget> all = targets_for(op.request.key, op.store->quorum.n);
+  SpecStep step = spec_step(SpecAction::kCoordinatePut, config_.id, put_id, key);
+  step.client = op.client;
+  step.request_id = op.request.request_id;
+  step.versions = {op.version};
+  step.context = op.request.context;
+  step.targets = all;
+  out.steps.push_back(std::move(step));
+  for (auto& target : all) {
+    if (target.node == config_.id) continue;
+    out.sends.push_back(Send{target.node, StoreRequest{put_id, op.store->name, op.request.key,
+                                                       op.version, target.hint}});
+    op.targets.push_back(std::move(target));
+  }
+  if (op.answered) {
+    puts_.erase(it);  // it timed out while writing: the client was told "unknown"; nothing to count
+    return;
+  }
+  if (op.acks.size() >= required_acks(op.w)) complete_put(out, put_id);
+}
+
+void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
+  auto it = puts_.find(ack.put_id);
+  if (it == puts_.end()) return;  // late (the put completed or timed out), or not ours
+  PutOp& op = *it->second;
+  if (op.phase != PutOp::Phase::kWaiting || ack.dot != op.version.dot) return;
+  const bool targeted = std::any_of(op.targets.begin(), op.targets.end(),
+                                    [&](const SpecTarget& t) { return t.node == from; });
+  const bool counted = std::any_of(op.acks.begin(), op.acks.end(), [&](const auto& a) { return a.first == from; });
+  if (!targeted || counted) return;  // a duplicate, or a node we never asked
+  if (!ack.stored) {
+    op.refused.insert(from);
+    const int possible = static_cast<int>(op.acks.size() + op.targets.size() - op.refused.size());
+    if (possible < op.w) {
+      answer_put(out, op, ReplyStatus::kUnknown,
+                 "W=" + std::to_string(op.w) + " cannot be reached: " + from + " refused (" + ack.refusal +
+                     "); the version is stored at the coordinator and may survive");
+      puts_.erase(it);
+    }
+    return;
+  }
+  op.acks.emplace_back(from, ack.epoch);
+  if (op.acks.size() >= required_acks(op.w)) {
+    complete_put(out, ack.put_id);
+  } else {
+    SpecStep step = spec_step(SpecAction::kAckPut, config_.id, ack.put_id, op.key);
+    step.acks = {{from, ack.epoch}};
+    step.from = from;
+    out.steps.push_back(std::move(step));
+  }
+}
+
+void Node::complete_put(Effects& out, std::uint64_t put_id) {
+  auto it = puts_.find(put_id);
+  PutOp& op = *it->second;
+  SpecStep step = spec_step(SpecAction::kCompletePut, config_.id, put_id, op.key);
+  step.acks = op.acks;
+  step.versions = {op.version};
+  out.steps.push_back(std::move(step));
+  answer_put(out, op, ReplyStatus::kOk, "");
+  puts_.erase(it);
+}
+
+void Node::expire_puts(Effects& out) {
+  for (auto it = puts_.begin(); it != puts_.end();) {
+    PutOp& op = *it->second;
+    if (op.deadline > now_ || op.answered) {
+      ++it;
+      continue;
+    }
+    switch (op.phase) {
+      case PutOp::Phase::kQueued:
+        answer_put(out, op, ReplyStatus::kFailed, "timed out waiting behind earlier puts of the key; nothing was stored");
+        it = puts_.erase(it);  // start_next_put skips it
+        continue;
+      case PutOp::Phase::kReading:
+      case PutOp::Phase::kWriting:
+        // Its storage op is in flight: answer now, finish when it completes.
+        answer_put(out, op, op.phase == PutOp::Phase::kReading ? ReplyStatus::kFailed : ReplyStatus::kUnknown,
+                   "timed out before the coordinator's own write completed");
+        ++it;
+        continue;
+      case PutOp::Phase::kWaiting: {
+        std::string silent;
+        for (const auto& t : op.targets) {
+          const bool acked = std::any_of(op.acks.begin(), op.acks.end(), [&](const auto& a) { return a.first == t.node; });
+          if (!acked && !op.refused.contains(t.node)) {
+            suspect(t.node);
+            silent += " " + t.node;
+          }
+        }
+        answer_put(out, op, ReplyStatus::kUnknown,
+                   "W=" + std::to_string(op.w) + " not reached within " + std::to_string(config_.timing.request_timeout) +
+                       " ticks (" + std::to_string(op.acks.size()) + " stored; no answer from" + silent +
+                       "); the version is stored at the coordinator and may survive");
+        out.steps.push_back(spec_step(SpecAction::kPutTimeout, config_.id, it->first, op.key));
+        it = puts_.erase(it);
+        continue;
+      }
+    }
+  }
+}
+
+}  // namespace dynamo

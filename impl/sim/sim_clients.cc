@@ -1,0 +1,179 @@
+// The simulator's clients: each runs one operation at a time, sends it to a coordinator of the key
+// (partition-aware, as the paper's Table 2 clients), and records the history the checker reads.
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "impl/core/check.h"
+#include "impl/sim/sim_cluster.h"
+
+namespace dynamo::sim {
+namespace {
+
+check::OpType op_type(StepKind kind) {
+  switch (kind) {
+    case StepKind::kGet: return check::OpType::kGet;
+    case StepKind::kDelete: return check::OpType::kDelete;
+    default: return check::OpType::kPut;
+  }
+}
+
+// Cart values are "<op id>:<item>,<item>..."; the op id keeps every value unique.
+std::vector<std::string> cart_items(const std::string& value) {
+  std::vector<std::string> items;
+  auto colon = value.find(':');
+  if (colon == std::string::npos) return items;
+  std::string rest = value.substr(colon + 1);
+  std::size_t start = 0;
+  while (start < rest.size()) {
+    auto comma = rest.find(',', start);
+    if (comma == std::string::npos) comma = rest.size();
+    if (comma > start) items.push_back(rest.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace
+
+void Cluster::start_op(std::uint32_t index, StepKind kind, std::uint32_t key, bool final) {
+  ClientSlot& client = clients_[index];
+  if (client.busy) return;  // one operation at a time: this step is skipped
+  ClientOp op;
+  op.op = client.id + "-" + std::to_string(client.next_op++);
+  op.kind = kind;
+  op.key = key;
+  op.request_id = client.next_request++;
+  op.final = final;
+  // A client gives up after the coordinator's own timeout plus the round trip.
+  op.deadline = now_ + 8 * schedule_.max_delay + 8 + 2 * schedule_.max_delay + 2;
+
+  ClientRequest request;
+  request.request_id = op.request_id;
+  request.key = key_name(key);
+  check::Event invoke;
+  invoke.kind = check::EventKind::kInvoke;
+  invoke.process = client.id;
+  invoke.op = op.op;
+  invoke.type = op_type(kind);
+  invoke.key = request.key;
+  invoke.final = final;
+  const LastRead* last = nullptr;
+  if (auto it = client.last_read.find(key); it != client.last_read.end()) last = &it->second;
+  switch (kind) {
+    case StepKind::kGet:
+      request.op = OpKind::kGet;
+      break;
+    case StepKind::kDelete:
+      request.op = OpKind::kDelete;
+      break;
+    case StepKind::kPut:
+    case StepKind::kBlindPut:
+      request.op = OpKind::kPut;
+      request.value = op.op;
+      break;
+    case StepKind::kCartAdd: {
+      // The shopping cart (paper §4.4): add an item to the union of every sibling read.
+      request.op = OpKind::kPut;
+      std::set<std::string> items;
+      if (last) items.insert(last->items.begin(), last->items.end());
+      items.insert("i" + op.op);
+      request.value = op.op + ":";
+      for (const auto& item : items) request.value += (request.value.back() == ':' ? "" : ",") + item;
+      break;
+    }
+    default:
+      DYNAMO_CHECK(false);
+  }
+  if (request.op == OpKind::kPut) invoke.value = request.value;
+  if (request.op != OpKind::kGet) {
+    if (last && kind != StepKind::kBlindPut) {
+      request.context = last->context;
+      invoke.read = last->op;
+    } else {
+      invoke.read = std::nullopt;
+    }
+  }
+  invoke.line = history_.size() + 1;
+  history_.push_back(std::move(invoke));
+  ++result_.counts.operations;
+  op_of_request_[{client.id, op.request_id}] = op.op;
+  // Partition-aware: straight to a primary of the key, chosen at random.
+  auto list = ring_->preference_list(ring_->partition_of_key(request.key), schedule_.n);
+  DYNAMO_CHECK(list.ok());
+  const std::string coordinator = list.value()[network_.random().below(list.value().size())];
+  client.busy = std::move(op);
+  network_.send(now_, client.id, coordinator, ToNode{std::move(request)});
+}
+
+void Cluster::finish(ClientSlot& client, check::Outcome outcome, std::optional<std::vector<check::WriteId>> siblings) {
+  const ClientOp& op = *client.busy;
+  const bool write = op.kind != StepKind::kGet;
+  if (write) {
+    if (outcome == check::Outcome::kOk) ++result_.counts.writes_acknowledged;
+    else if (outcome == check::Outcome::kUnknown) ++result_.counts.writes_unknown;
+    else ++result_.counts.writes_failed;
+  } else if (outcome == check::Outcome::kOk) {
+    ++result_.counts.reads_ok;
+  } else {
+    ++result_.counts.reads_failed;
+  }
+  check::Event complete;
+  complete.kind = check::EventKind::kComplete;
+  complete.process = client.id;
+  complete.op = op.op;
+  complete.outcome = outcome;
+  complete.siblings = std::move(siblings);
+  complete.line = history_.size() + 1;
+  history_.push_back(std::move(complete));
+  client.busy.reset();
+}
+
+void Cluster::on_reply(const std::string& client_id, const ClientReply& reply) {
+  auto it = std::find_if(clients_.begin(), clients_.end(), [&](const ClientSlot& c) { return c.id == client_id; });
+  DYNAMO_CHECK(it != clients_.end());
+  ClientSlot& client = *it;
+  if (!client.busy || client.busy->request_id != reply.request_id) return;  // late: already given up
+  const bool get = client.busy->kind == StepKind::kGet;
+  switch (reply.status) {
+    case ReplyStatus::kOk: {
+      if (!get) return finish(client, check::Outcome::kOk, std::nullopt);
+      std::vector<check::WriteId> siblings;
+      LastRead read{client.busy->op, reply.context, {}};
+      const std::string key = storage_key(kDefaultStore, key_name(client.busy->key));
+      for (const auto& v : reply.siblings) {
+        auto w = write_of_dot_.find({key, v.dot});
+        DYNAMO_CHECK(w != write_of_dot_.end());  // every version was made by a CoordinatePut we saw
+        siblings.push_back(w->second);
+        if (v.value)
+          for (auto& item : cart_items(*v.value)) read.items.push_back(std::move(item));
+      }
+      result_.counts.max_siblings = std::max<std::uint64_t>(result_.counts.max_siblings, siblings.size());
+      if (siblings.size() > 1) ++result_.counts.reads_with_siblings;
+      client.last_read[client.busy->key] = std::move(read);
+      return finish(client, check::Outcome::kOk, std::move(siblings));
+    }
+    case ReplyStatus::kFailed:
+      return finish(client, check::Outcome::kFail, std::nullopt);
+    case ReplyStatus::kUnknown:
+      return finish(client, get ? check::Outcome::kFail : check::Outcome::kUnknown, std::nullopt);
+    case ReplyStatus::kRedirect:
+      // Clients send to primaries, so a redirect is a bug in the ring or the client.
+      fail("unexpected redirect for " + key_name(client.busy->key) + ": " + reply.message);
+      return finish(client, check::Outcome::kFail, std::nullopt);
+  }
+}
+
+void Cluster::expire_clients() {
+  for (auto& client : clients_)
+    if (client.busy && client.busy->deadline <= now_) {
+      const bool get = client.busy->kind == StepKind::kGet;
+      finish(client, get ? check::Outcome::kFail : check::Outcome::kUnknown, std::nullopt);
+    }
+}
+
+bool Cluster::clients_idle() const {
+  return std::none_of(clients_.begin(), clients_.end(), [](const ClientSlot& c) { return c.busy.has_value(); });
+}
+
+}  // namespace dynamo::sim

@@ -1,0 +1,117 @@
+// sim_cluster.h: the simulator's state (private to impl/sim). simulation.cc runs the phases;
+// sim_nodes.cc drives the node cores and their storage; sim_clients.cc the clients and their
+// history; sim_checks.cc the convergence and reconciliation checks; sim_trace.cc the trace.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "impl/check/history.h"
+#include "impl/core/node.h"
+#include "impl/core/ring.h"
+#include "impl/sim/schedule.h"
+#include "impl/sim/sim_network.h"
+#include "impl/sim/simulation.h"
+#include "impl/store/memory_store.h"
+
+namespace dynamo::sim {
+
+struct NodeSlot {
+  std::string id;
+  std::unique_ptr<store::MemoryStore> storage;
+  std::optional<Node> core;  // empty while crashed
+  std::uint64_t epoch = 0;
+  std::uint32_t side = 0;    // partition side
+};
+
+struct ClientOp {
+  std::string op;         // the history's op id
+  StepKind kind = StepKind::kGet;
+  std::uint32_t key = 0;
+  std::uint64_t request_id = 0;
+  std::uint64_t deadline = 0;
+  bool final = false;
+};
+
+struct LastRead {
+  std::string op;                  // the get
+  CausalContext context;
+  std::vector<std::string> items;  // cart items in the siblings read
+};
+
+struct ClientSlot {
+  std::string id;
+  std::optional<ClientOp> busy;
+  std::map<std::uint32_t, LastRead> last_read;
+  std::uint64_t next_request = 1;
+  std::uint64_t next_op = 1;
+};
+
+class Cluster {
+ public:
+  Cluster(const Schedule& schedule, SimOptions options);
+  SimResult run();
+
+ private:
+  // simulation.cc
+  void tick();
+  void apply(const Step& step);
+  bool fail(std::string why);
+
+  // sim_nodes.cc
+  NodeSlot* node(const std::string& id);
+  void boot(NodeSlot& slot, bool restart);
+  void crash(NodeSlot& slot);
+  void process(NodeSlot& slot, Effects effects);
+  void deliver(const Envelope& envelope);
+  void record_step(NodeSlot& slot, const SpecStep& step);
+
+  // sim_clients.cc
+  void start_op(std::uint32_t client, StepKind kind, std::uint32_t key, bool final);
+  void on_reply(const std::string& client, const ClientReply& reply);
+  void expire_clients();
+  bool clients_idle() const;
+  void finish(ClientSlot& client, check::Outcome outcome, std::optional<std::vector<check::WriteId>> siblings);
+  std::string key_name(std::uint32_t key) const { return "k" + std::to_string(key); }
+
+  // sim_checks.cc
+  void check_reconciled(const NodeSlot& slot, const std::string& key, const std::vector<Version>& siblings);
+  std::optional<std::string> divergence();  // why the cluster has not converged, or nullopt
+
+  // sim_trace.cc
+  void trace_step(const NodeSlot& slot, const SpecStep& step);
+  void trace_fault(const Envelope& envelope, bool duplicated);
+  void trace_node_event(const std::string& action, const NodeSlot& slot);
+  void trace_header();
+
+  Schedule schedule_;
+  SimOptions options_;
+  std::shared_ptr<const Ring> ring_;
+  SimNetwork network_;
+  std::vector<NodeSlot> nodes_;
+  std::vector<ClientSlot> clients_;
+  std::uint64_t now_ = 0;
+  bool faults_on_ = true;
+  SimResult result_;
+  std::vector<check::Event> history_;
+  // Every version made (CoordinatePut), per storage key: their maximal ones must survive.
+  std::map<std::string, std::vector<Version>> created_;
+  // What a version stands for in the history: a put's value, or a delete's op id. Keyed by storage
+  // key and dot: a dot names one write of one key (counters are per key).
+  std::map<std::pair<std::string, Dot>, check::WriteId> write_of_dot_;
+  // (client, request id) -> the history's op id, to name versions by the op that made them.
+  std::map<std::pair<std::string, std::uint64_t>, std::string> op_of_request_;
+  // Spec ids for traces: (node, coordinator's put or get id) -> global id.
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> spec_put_id_, spec_get_id_;
+  std::uint64_t next_spec_put_ = 1, next_spec_get_ = 1;
+  // (fallback, hint sequence) -> the key and version it handed off (a HandoffAck names only the hint).
+  std::map<std::pair<std::string, std::uint64_t>, std::pair<std::string, Version>> handed_off_;
+};
+
+}  // namespace dynamo::sim

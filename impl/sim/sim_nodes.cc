@@ -1,0 +1,113 @@
+// The simulator's nodes: boot, crash, and the loop that applies a core's effects.
+#include <deque>
+#include <utility>
+
+#include "impl/core/check.h"
+#include "impl/sim/sim_cluster.h"
+#include "impl/store/storage_executor.h"
+
+namespace dynamo::sim {
+
+NodeSlot* Cluster::node(const std::string& id) {
+  for (auto& slot : nodes_)
+    if (slot.id == id) return &slot;
+  return nullptr;
+}
+
+void Cluster::boot(NodeSlot& slot, bool restart) {
+  if (restart) ++slot.epoch;  // a restart is a new actor (spec: Recover)
+  NodeConfig config;
+  config.id = slot.id;
+  config.epoch = slot.epoch;
+  config.ring = ring_;
+  StoreConfig store;
+  store.quorum = QuorumConfig{schedule_.n, schedule_.r, schedule_.w};
+  store.replica_durability = schedule_.durable_replicas ? Durability::kDurable : Durability::kBuffered;
+  config.stores = {store};
+  // Anti-entropy is not in trace format 1 (spec/trace-format.md): traced runs go without it.
+  if (options_.trace) config.timing.anti_entropy_every = UINT32_MAX;
+  config.timing.request_timeout = 8 * schedule_.max_delay + 8;
+  config.timing.handoff_timeout = 4 * schedule_.max_delay + 4;
+  auto core = Node::create(std::move(config));
+  DYNAMO_CHECK(core.ok());
+  slot.core.emplace(std::move(core).value());
+  if (restart) trace_node_event("Recover", slot);
+  process(slot, slot.core->start());
+}
+
+void Cluster::crash(NodeSlot& slot) {
+  ++result_.counts.crashes;
+  slot.core.reset();
+  slot.storage->crash();  // what was not synced is gone
+  trace_node_event("Crash", slot);
+}
+
+void Cluster::process(NodeSlot& slot, Effects effects) {
+  std::deque<Effects> work;
+  work.push_back(std::move(effects));
+  while (!work.empty() && slot.core) {
+    Effects e = std::move(work.front());
+    work.pop_front();
+    for (const auto& step : e.steps) record_step(slot, step);
+    for (auto& op : e.storage) {
+      Result<StorageOutcome> outcome = store::execute(*slot.storage, op.request);
+      if (outcome.ok()) {
+        if (const auto* stored = std::get_if<KeyStored>(&outcome.value()))
+          check_reconciled(slot, std::visit([](const auto& r) -> std::string {
+                             using R = std::decay_t<decltype(r)>;
+                             if constexpr (std::is_same_v<R, MergeVersions> || std::is_same_v<R, PutState>) return r.key;
+                             else return "";
+                           }, op.request), stored->state.siblings);
+      }
+      work.push_back(slot.core->on_storage_done(op.token, std::move(outcome)));
+    }
+    for (auto& send : e.sends) network_.send(now_, slot.id, std::move(send.to), std::move(send.message));
+    for (auto& reply : e.replies) network_.send(now_, slot.id, std::move(reply.client), ToClient{std::move(reply.reply)});
+  }
+}
+
+void Cluster::deliver(const Envelope& envelope) {
+  if (const auto* reply = std::get_if<ToClient>(&envelope.payload)) {
+    on_reply(envelope.to, reply->reply);
+    return;
+  }
+  NodeSlot* slot = node(envelope.to);
+  DYNAMO_CHECK(slot != nullptr);
+  NodeSlot* sender = node(envelope.from);
+  const bool cut = sender != nullptr && sender->side != slot->side;
+  if (!slot->core || cut) {
+    network_.count_lost();
+    trace_fault(envelope, false);
+    return;
+  }
+  if (const auto* call = std::get_if<ToNode>(&envelope.payload)) {
+    process(*slot, slot->core->on_client_request(envelope.from, call->request));
+  } else {
+    process(*slot, slot->core->on_message(envelope.from, std::get<PeerMessage>(envelope.payload)));
+  }
+}
+
+void Cluster::record_step(NodeSlot& slot, const SpecStep& step) {
+  switch (step.action) {
+    case SpecAction::kCoordinatePut: {
+      const Version& v = step.versions.front();
+      created_[step.key].push_back(v);
+      auto op = op_of_request_.find({step.client, step.request_id});
+      DYNAMO_CHECK(op != op_of_request_.end());
+      write_of_dot_[{step.key, v.dot}] = v.is_tombstone() ? check::WriteId{true, op->second} : check::WriteId{false, *v.value};
+      break;
+    }
+    case SpecAction::kStoreVersion:
+      if (!step.hint.empty()) ++result_.counts.hinted_stores;
+      if (step.message == "Handoff") ++result_.counts.handoffs;
+      break;
+    case SpecAction::kReadRepair:
+      result_.counts.read_repairs += step.to.size();
+      break;
+    default:
+      break;
+  }
+  if (options_.trace) trace_step(slot, step);
+}
+
+}  // namespace dynamo::sim

@@ -1,0 +1,140 @@
+#include "impl/sim/simulation.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "impl/check/history_checker.h"
+#include "impl/core/check.h"
+#include "impl/sim/sim_cluster.h"
+
+namespace dynamo::sim {
+
+Cluster::Cluster(const Schedule& schedule, SimOptions options)
+    : schedule_(schedule), options_(options), network_(schedule.seed) {
+  std::vector<Member> members;
+  for (std::uint32_t i = 1; i <= schedule_.nodes; ++i)
+    members.push_back(Member{"n" + std::to_string(i), "dc-" + std::to_string((i - 1) % std::max(1u, schedule_.data_centres) + 1), 1});
+  auto ring = Ring::build(std::move(members), 64);
+  DYNAMO_CHECK(ring.ok());
+  ring_ = std::make_shared<const Ring>(std::move(ring).value());
+  network_.set_faults(schedule_.loss_per_mille, schedule_.duplicate_per_mille, schedule_.max_delay);
+  network_.on_fault = [this](const Envelope& e, bool duplicated) { trace_fault(e, duplicated); };
+  for (std::uint32_t i = 1; i <= schedule_.clients; ++i) clients_.push_back(ClientSlot{"c" + std::to_string(i), {}, {}, 1, 1});
+  clients_.push_back(ClientSlot{"final", {}, {}, 1, 1});  // the final reads
+  trace_header();
+  for (const auto& m : ring_->members()) {
+    nodes_.push_back(NodeSlot{m.id, std::make_unique<store::MemoryStore>(), std::nullopt, 0, 0});
+  }
+  for (auto& slot : nodes_) boot(slot, false);
+}
+
+bool Cluster::fail(std::string why) {
+  if (result_.ok) {
+    result_.ok = false;
+    result_.failure = std::move(why);
+  }
+  return false;
+}
+
+void Cluster::apply(const Step& step) {
+  switch (step.kind) {
+    case StepKind::kGet:
+    case StepKind::kPut:
+    case StepKind::kBlindPut:
+    case StepKind::kDelete:
+    case StepKind::kCartAdd:
+      if (step.a < schedule_.clients && step.c < schedule_.keys) start_op(step.a, step.kind, step.c, false);
+      return;
+    case StepKind::kCrash:
+      if (step.a < nodes_.size() && nodes_[step.a].core) crash(nodes_[step.a]);
+      return;
+    case StepKind::kRestart:
+      if (step.a < nodes_.size() && !nodes_[step.a].core) boot(nodes_[step.a], true);
+      return;
+    case StepKind::kPartition:
+      ++result_.counts.partitions;
+      for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i].side = (step.a >> i) & 1u;
+      return;
+    case StepKind::kHeal:
+      for (auto& slot : nodes_) slot.side = 0;
+      return;
+  }
+}
+
+void Cluster::tick() {
+  ++now_;
+  Envelope e;
+  while (network_.next_due(now_, e)) deliver(e);
+  for (auto& slot : nodes_)
+    if (slot.core) process(slot, slot.core->on_tick(now_ * 10));
+  expire_clients();
+}
+
+SimResult Cluster::run() {
+  // Safety phase: the schedule, with faults.
+  std::size_t next = 0;
+  const auto& steps = schedule_.steps;
+  while (now_ < schedule_.safety_ticks && result_.ok) {
+    while (next < steps.size() && steps[next].tick <= now_) apply(steps[next++]);
+    tick();
+  }
+  // Liveness phase: faults stop; the cluster must converge within the bound.
+  faults_on_ = false;
+  network_.set_faults(0, 0, schedule_.max_delay);
+  for (auto& slot : nodes_) slot.side = 0;
+  for (auto& slot : nodes_)
+    if (!slot.core) boot(slot, true);
+  const std::uint64_t start = now_;
+  // A traced run has no anti-entropy (spec/trace-format.md), so it cannot be held to convergence:
+  // it waits for clients and hints only, and its history is not checked.
+  auto settled = [&]() -> std::optional<std::string> {
+    if (!options_.trace) return divergence();
+    for (auto& slot : nodes_)
+      if (!slot.storage->hint_targets().value().empty()) return "node " + slot.id + " still keeps hints";
+    return std::nullopt;
+  };
+  std::optional<std::string> why = settled();
+  while (result_.ok && (why || !clients_idle())) {
+    if (now_ - start >= schedule_.liveness_ticks) {
+      fail("no convergence within " + std::to_string(schedule_.liveness_ticks) + " ticks after faults stopped: " +
+           (why ? *why : "client operations still in flight"));
+      break;
+    }
+    tick();
+    if ((now_ - start) % 5 == 0) why = settled();
+  }
+  result_.counts.ticks_to_converge = now_ - start;
+  // Final reads of every key written, retried until they succeed (faults have stopped).
+  for (std::uint32_t key = 0; key < schedule_.keys && result_.ok; ++key) {
+    if (!created_.contains(storage_key(kDefaultStore, key_name(key)))) continue;
+    // One final read per key (the history format allows one); faults have stopped and the cluster
+    // converged, so a failure here is a liveness failure.
+    start_op(schedule_.clients, StepKind::kGet, key, true);
+    while (!clients_idle()) tick();
+    if (history_.back().outcome != check::Outcome::kOk) fail("the final read of " + key_name(key) + " failed");
+  }
+  if (result_.ok && !options_.trace) {
+    check::CheckReport report = check::check_history(history_);
+    if (report.verdict != check::Verdict::kValid) {
+      std::string why = std::string("history check: ") + check::verdict_name(report.verdict);
+      if (report.error) why += ": " + report.error->to_string();
+      for (const auto& lost : report.lost)
+        why += "\n  lost write " + check::write_to_json(lost.write).dump() + " of key " + lost.key + " (op " +
+               lost.op + "): " + lost.why;
+      for (const auto& p : report.phantoms)
+        why += "\n  phantom " + check::write_to_json(p.returned).dump() + " in get " + p.get + ": " + p.why;
+      fail(why);
+    }
+  }
+  result_.counts.messages_lost = network_.lost();
+  result_.counts.messages_duplicated = network_.duplicated();
+  if (options_.keep_history) result_.history = std::move(history_);
+  return std::move(result_);
+}
+
+SimResult simulate(const Schedule& schedule, SimOptions options) {
+  Cluster cluster(schedule, options);
+  return cluster.run();
+}
+
+}  // namespace dynamo::sim

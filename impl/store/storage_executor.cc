@@ -1,0 +1,86 @@
+#include "impl/store/storage_executor.h"
+
+#include <utility>
+
+namespace dynamo::store {
+namespace {
+
+// Every hint kept for one key. Hints are indexed by target, so this walks them all: the core asks
+// only for keys it knows to have hints (a fallback during an outage), and hints are bounded by
+// NodeLimits::max_pending_hints_per_target.
+Result<std::vector<StoredHint>> hints_for_key(Storage& storage, const std::string& key) {
+  auto targets = storage.hint_targets();
+  if (!targets.ok()) return targets.error();
+  std::vector<StoredHint> out;
+  for (const auto& target : targets.value()) {
+    auto hints = storage.hints_for(target, SIZE_MAX);
+    if (!hints.ok()) return hints.error();
+    for (auto& h : hints.value())
+      if (h.hint.key == key) out.push_back(std::move(h));
+  }
+  return out;
+}
+
+struct Executor {
+  Storage& storage;
+
+  Result<StorageOutcome> operator()(const ReadKey& r) const {
+    auto state = storage.read(r.key);
+    if (!state.ok()) return state.error();
+    KeyRead out{std::move(state).value(), {}};
+    if (r.with_hints) {
+      auto hints = hints_for_key(storage, r.key);
+      if (!hints.ok()) return hints.error();
+      out.hints = std::move(hints).value();
+    }
+    return StorageOutcome{std::move(out)};
+  }
+  Result<StorageOutcome> operator()(const MergeVersions& m) const {
+    auto state = storage.merge(m.key, m.versions, m.durability);
+    if (!state.ok()) return state.error();
+    return StorageOutcome{KeyStored{std::move(state).value()}};
+  }
+  Result<StorageOutcome> operator()(const PutState& p) const {
+    auto state = storage.put_state(p.key, p.state, p.durability);
+    if (!state.ok()) return state.error();
+    return StorageOutcome{KeyStored{std::move(state).value()}};
+  }
+  Result<StorageOutcome> operator()(const AddHint& a) const {
+    auto id = storage.add_hint(a.hint, a.durability);
+    if (!id.ok()) return id.error();
+    return StorageOutcome{HintAdded{std::move(id).value()}};
+  }
+  Result<StorageOutcome> operator()(const DeleteHint& d) const {
+    if (auto s = storage.delete_hint(d.id, Durability::kDurable); !s.ok()) return s.error();
+    return StorageOutcome{Done{}};
+  }
+  Result<StorageOutcome> operator()(const ScanHints& s) const {
+    auto targets = storage.hint_targets();
+    if (!targets.ok()) return targets.error();
+    HintsScanned out;
+    for (const auto& target : targets.value()) {
+      auto hints = storage.hints_for(target, s.limit_per_target);
+      if (!hints.ok()) return hints.error();
+      for (auto& h : hints.value()) out.hints.push_back(std::move(h));
+    }
+    return StorageOutcome{std::move(out)};
+  }
+  Result<StorageOutcome> operator()(const ScanKeys& s) const {
+    auto page = storage.scan(s.begin, "", s.limit);
+    if (!page.ok()) return page.error();
+    KeysScanned out{std::move(page.value().entries), !page.value().next.has_value()};
+    return StorageOutcome{std::move(out)};
+  }
+  Result<StorageOutcome> operator()(const Sync&) const {
+    if (auto s = storage.sync(); !s.ok()) return s.error();
+    return StorageOutcome{Done{}};
+  }
+};
+
+}  // namespace
+
+Result<StorageOutcome> execute(Storage& storage, const StorageRequest& request) {
+  return std::visit(Executor{storage}, request);
+}
+
+}  // namespace dynamo::store
