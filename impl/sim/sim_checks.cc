@@ -23,6 +23,18 @@ void Cluster::check_reconciled(const NodeSlot& slot, const std::string& key, con
              std::to_string(a.dot.counter) + " supersedes " + b.dot.actor + ":" + std::to_string(b.dot.counter));
 }
 
+void Cluster::check_overlap(const ClientOp& get, const std::vector<Version>& result) {
+  if (result_.counts.crashes > 0 || used_fallback_.contains(get.op)) return;
+  for (const auto& put : acked_puts_[key_name(get.key)]) {
+    if (put.fallback || put.tick >= get.invoked) continue;
+    ++result_.counts.overlap_checked;
+    const bool seen = std::any_of(result.begin(), result.end(), [&](const Version& v) {
+      return v.dot == put.dot || v.context.contains(put.dot);
+    });
+    if (!seen) ++result_.counts.stale_reads;
+  }
+}
+
 std::optional<std::string> Cluster::divergence() {
   for (auto& slot : nodes_) {
     auto targets = slot.storage->hint_targets();

@@ -45,6 +45,7 @@ void Cluster::start_op(std::uint32_t index, StepKind kind, std::uint32_t key, bo
   op.key = key;
   op.request_id = client.next_request++;
   op.final = final;
+  op.invoked = now_;
   // A client gives up after the coordinator's own timeout plus the round trip.
   op.deadline = now_ + 8 * schedule_.max_delay + 8 + 2 * schedule_.max_delay + 2;
 
@@ -137,7 +138,13 @@ void Cluster::on_reply(const std::string& client_id, const ClientReply& reply) {
   const bool get = client.busy->kind == StepKind::kGet;
   switch (reply.status) {
     case ReplyStatus::kOk: {
-      if (!get) return finish(client, check::Outcome::kOk, std::nullopt);
+      if (!get) {
+        const ClientOp& op = *client.busy;
+        if (auto dot = dot_of_op_.find(op.op); dot != dot_of_op_.end())
+          acked_puts_[key_name(op.key)].push_back(AckedPut{dot->second, now_, used_fallback_.contains(op.op)});
+        return finish(client, check::Outcome::kOk, std::nullopt);
+      }
+      check_overlap(*client.busy, reply.siblings);
       std::vector<check::WriteId> siblings;
       LastRead read{client.busy->op, reply.context, {}};
       const std::string key = storage_key(kDefaultStore, key_name(client.busy->key));

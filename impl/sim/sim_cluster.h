@@ -32,6 +32,7 @@ struct NodeSlot {
 
 struct ClientOp {
   std::string op;         // the history's op id
+  std::uint64_t invoked = 0;
   StepKind kind = StepKind::kGet;
   std::uint32_t key = 0;
   std::uint64_t request_id = 0;
@@ -81,6 +82,7 @@ class Cluster {
   std::string key_name(std::uint32_t key) const { return "k" + std::to_string(key); }
 
   // sim_checks.cc
+  void check_overlap(const ClientOp& get, const std::vector<Version>& result);
   void check_reconciled(const NodeSlot& slot, const std::string& key, const std::vector<Version>& siblings);
   std::optional<std::string> divergence();  // why the cluster has not converged, or nullopt
 
@@ -107,6 +109,16 @@ class Cluster {
   std::map<std::pair<std::string, Dot>, check::WriteId> write_of_dot_;
   // (client, request id) -> the history's op id, to name versions by the op that made them.
   std::map<std::pair<std::string, std::uint64_t>, std::string> op_of_request_;
+  // Quorum overlap: the acknowledged puts per key (dot, tick acknowledged), and the ops that used a
+  // fallback (a hinted target) — those are outside the overlap promise.
+  struct AckedPut {
+    Dot dot;
+    std::uint64_t tick = 0;
+    bool fallback = false;
+  };
+  std::map<std::string, std::vector<AckedPut>> acked_puts_;
+  std::map<std::string, Dot> dot_of_op_;
+  std::set<std::string> used_fallback_;
   // Spec ids for traces: (node, coordinator's put or get id) -> global id.
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> spec_put_id_, spec_get_id_;
   std::uint64_t next_spec_put_ = 1, next_spec_get_ = 1;

@@ -94,7 +94,17 @@ void Cluster::record_step(NodeSlot& slot, const SpecStep& step) {
       created_[step.key].push_back(v);
       auto op = op_of_request_.find({step.client, step.request_id});
       DYNAMO_CHECK(op != op_of_request_.end());
+      dot_of_op_[op->second] = v.dot;
+      for (const auto& t : step.targets)
+        if (!t.hint.empty()) used_fallback_.insert(op->second);
       write_of_dot_[{step.key, v.dot}] = v.is_tombstone() ? check::WriteId{true, op->second} : check::WriteId{false, *v.value};
+      break;
+    }
+    case SpecAction::kClientGet: {
+      auto op = op_of_request_.find({step.client, step.request_id});
+      if (op != op_of_request_.end())
+        for (const auto& t : step.targets)
+          if (!t.hint.empty()) used_fallback_.insert(op->second);
       break;
     }
     case SpecAction::kStoreVersion:

@@ -41,6 +41,10 @@ struct SimCounts {
   std::uint64_t handoffs = 0;             // hints delivered home
   std::uint64_t read_repairs = 0;
   std::uint64_t ticks_to_converge = 0;    // in the liveness phase
+  // Quorum overlap in practice: gets that started after a put of the key was acknowledged, both
+  // without a fallback and with no crash in the run, and did not return that write or a successor.
+  std::uint64_t overlap_checked = 0;
+  std::uint64_t stale_reads = 0;
 };
 
 struct SimOptions {
