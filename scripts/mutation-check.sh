@@ -24,7 +24,9 @@ while read -r mutant checks; do
         missed=$((missed + 1)); echo "MISSED   $mutant: conformance vectors exit $rc, expected 1 (mismatch)"
       fi
     else
-      out=$(RC_PARAMS="seed=$seed max_success=1000" "$build/proptests_mutant_$lower" --gtest_filter="$check" 2>&1)
+      binary="$build/proptests_mutant_$lower"
+      if [[ "$check" == sim:* ]]; then binary="$build/sim_proptests_mutant_$lower"; check="${check#sim:}"; fi
+      out=$(RC_PARAMS="seed=$seed max_success=1000" "$binary" --gtest_filter="$check" 2>&1)
       rc=$?
       if [[ $rc -ne 0 ]] && grep -q '^\[  FAILED  \]' <<<"$out"; then
         caught=$((caught + 1)); echo "caught   $mutant by $check"

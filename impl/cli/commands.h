@@ -11,6 +11,7 @@ void add_ring_command(CLI::App& app);
 void add_versions_command(CLI::App& app);
 void add_conformance_command(CLI::App& app);
 void add_check_history_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);
 
 // Exit codes.
 inline constexpr int kExitOk = 0;

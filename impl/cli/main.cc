@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   dynamo::cli::add_versions_command(app);
   dynamo::cli::add_conformance_command(app);
   dynamo::cli::add_check_history_command(app);
+  dynamo::cli::add_simulate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
