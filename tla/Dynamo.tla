@@ -17,10 +17,11 @@
 (*                                                                         *)
 (* Durability (Reference: §6.1, the write buffer of Fig. 5): the           *)
 (* coordinator writes its own copy durably; replicas, read repair and      *)
-(* anti-entropy only buffer (the worst case); hints are durable, and a     *)
-(* primary stores a handed-off hint durably before it acknowledges it.  A  *)
-(* crash keeps the durable store (`disk`) and loses the buffer (`mem`      *)
-(* falls back to `disk`).                                                  *)
+(* anti-entropy only buffer; hints are durable, and a primary stores a     *)
+(* handed-off hint durably before it acknowledges it.  The periodic writer *)
+(* (Flush) makes a node's buffer durable at any time (it may never run:    *)
+(* the worst case).  A crash keeps the durable store (`disk`) and loses    *)
+(* the buffer (`mem` falls back to `disk`).                                *)
 (*                                                                         *)
 (* Not modelled (see README.md): vector-clock truncation (it only shrinks  *)
 (* contexts; models stay far below its threshold), Merkle trees (an        *)
@@ -45,6 +46,7 @@ CONSTANTS
     MaxCrashes,  \* node crashes, in total
     MaxLosses,   \* lost messages, in total
     MaxDups,     \* duplicated messages, in total
+    FlushAllowed,           \* the periodic writer runs (FALSE: buffers are never flushed, the worst case)
     BlindPutBug,            \* BUG: the new version's ctx also covers every version the coordinator holds
     BufferedCoordinatorBug  \* BUG: the coordinator only buffers its own copy
 
@@ -54,7 +56,7 @@ ASSUME /\ NoNode \notin Nodes
        /\ N \in 1..Cardinality(Nodes) /\ R \in 1..N /\ W \in 1..N
        /\ Tombstone \notin Values
        /\ \A c \in {MaxPuts, MaxGets, MaxCrashes, MaxLosses, MaxDups} : c \in Nat
-       /\ BlindPutBug \in BOOLEAN /\ BufferedCoordinatorBug \in BOOLEAN
+       /\ BlindPutBug \in BOOLEAN /\ BufferedCoordinatorBug \in BOOLEAN /\ FlushAllowed \in BOOLEAN
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
@@ -392,9 +394,11 @@ HandoffInFlight(n, h) ==
     \E m \in Msgs : m.type \in {"Handoff", "HandoffAck"} /\ m.key = h.key /\ m.ver = h.ver
                     /\ {m.from, m.to} = {n, h.to}
 
-\* Fallback n sends a hinted version to its primary, which is back.
+\* Fallback n sends a hinted version to its primary.  The fallback cannot
+\* know whether the primary is up (its failure detector only guesses): a
+\* Handoff to a down node waits in the network or is lost.
 DeliverHint(n, h) ==
-    /\ h \in hints[n] /\ up[n] /\ up[h.to]
+    /\ h \in hints[n] /\ up[n]
     /\ ~HandoffInFlight(n, h)
     /\ net' = BagAdd(net, [type |-> "Handoff", to |-> h.to, from |-> n, key |-> h.key, ver |-> h.ver])
     /\ UNCHANGED <<up, epoch, disk, mem, hints, issued, putOps, getOps, clientCtx, created, acked, spent>>
@@ -413,6 +417,19 @@ AntiEntropy(n, p, k) ==
     /\ LET merged == Reconcile(mem[n][k] \cup mem[p][k])
        IN  mem' = [mem EXCEPT ![n][k] = merged, ![p][k] = merged]
     /\ UNCHANGED <<up, epoch, disk, hints, issued, net, putOps, getOps, clientCtx, created, acked, spent>>
+
+(***************************************************************************)
+(* The periodic writer (Reference: §6.1, the write buffer of Fig. 5):      *)
+(* node n's durable store catches up with its live store.  A durable      *)
+(* write does this first (one sync covers every earlier write), so an      *)
+(* implementation's trace shows a Flush before each durable write that     *)
+(* found buffered writes.  Flushing only adds durability: the models may   *)
+(* leave it out to check the worst case (FlushAllowed).                    *)
+(***************************************************************************)
+Flush(n) ==
+    /\ FlushAllowed /\ up[n]
+    /\ disk' = [disk EXCEPT ![n] = mem[n]]
+    /\ UNCHANGED <<up, epoch, mem, hints, issued, net, putOps, getOps, clientCtx, created, acked, spent>>
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
@@ -469,7 +486,7 @@ Next ==
           \/ LoseMessage(m) \/ DuplicateMessage(m)
     \/ \E n \in Nodes : \E h \in hints[n] : DeliverHint(n, h)
     \/ \E n, p \in Nodes, k \in Keys : AntiEntropy(n, p, k)
-    \/ \E n \in Nodes : Crash(n) \/ Recover(n)
+    \/ \E n \in Nodes : Crash(n) \/ Recover(n) \/ Flush(n)
 
 Spec == Init /\ [][Next]_vars
 

@@ -166,6 +166,8 @@ IsCrash(e) == Crash(e.node)
 
 IsRecover(e) == Recover(e.node) /\ epoch'[e.node] = e.epoch
 
+IsFlush(e) == Flush(e.node)
+
 IsLoseMessage(e) == LET m == JMsg(e.msg) IN m \in Msgs /\ LoseMessage(m)
 
 IsDuplicateMessage(e) == LET m == JMsg(e.msg) IN m \in Msgs /\ DuplicateMessage(m)
@@ -204,6 +206,7 @@ TraceNext ==
          [] e.action = "DeleteHint"       -> IsDeleteHint(e)
          [] e.action = "Crash"            -> IsCrash(e)
          [] e.action = "Recover"          -> IsRecover(e)
+         [] e.action = "Flush"            -> IsFlush(e)
          [] e.action = "LoseMessage"      -> IsLoseMessage(e)
          [] e.action = "DuplicateMessage" -> IsDuplicateMessage(e)
          [] e.action \in StutterActions   -> IsStutter(e)

@@ -43,10 +43,11 @@ std::string Schedule::describe() const {
   return out;
 }
 
-Schedule random_schedule(std::uint64_t seed, std::uint32_t operations, bool with_faults) {
+Schedule random_schedule(std::uint64_t seed, std::uint32_t operations, bool with_faults, Schedule shape) {
   SimRandom random(seed ^ 0x5eedULL);
-  Schedule s;
+  Schedule s = std::move(shape);
   s.seed = seed;
+  s.steps.clear();
   if (with_faults) {
     s.loss_per_mille = static_cast<std::uint32_t>(random.below(50));
     s.duplicate_per_mille = static_cast<std::uint32_t>(random.below(50));

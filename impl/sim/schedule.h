@@ -47,8 +47,9 @@ struct Schedule {
   std::string describe() const;  // readable, one step per line: what a failing property prints
 };
 
-// A random schedule from a seed (the benchmark and `dynamo simulate` use it; the property tests
-// generate schedules with RapidCheck so they shrink).
-Schedule random_schedule(std::uint64_t seed, std::uint32_t operations, bool with_faults);
+// A random schedule from a seed, on the cluster shape of `shape` (nodes, clients, keys, N/R/W, delay;
+// its steps and seed are replaced). The benchmark and `dynamo simulate` use it; the property tests
+// generate schedules with RapidCheck so they shrink.
+Schedule random_schedule(std::uint64_t seed, std::uint32_t operations, bool with_faults, Schedule shape = {});
 
 }  // namespace dynamo::sim

@@ -57,12 +57,24 @@ struct ClientSlot {
 class Cluster {
  public:
   Cluster(const Schedule& schedule, SimOptions options);
+  // The two phases and the history check, in order.
   SimResult run();
+
+  // Step by step (SimHarness, harness.h): one client operation run to its completion (nullptr when
+  // the client is busy); a fault or heal step; then the liveness phase and the verdict.
+  const check::Event* run_op(std::uint32_t client, StepKind kind, std::uint32_t key, bool final);
+  void apply(const Step& step);
+  void liveness_phase();
+  SimResult finish();
+  bool ok() const { return result_.ok; }
+  const std::vector<check::Event>& history() const { return history_; }
+  const std::string& failure() const { return result_.failure; }
 
  private:
   // simulation.cc
   void tick();
-  void apply(const Step& step);
+  void safety_phase();
+  void check_history_verdict();
   bool fail(std::string why);
 
   // sim_nodes.cc

@@ -7,6 +7,17 @@
 #include "impl/store/storage_executor.h"
 
 namespace dynamo::sim {
+namespace {
+
+// Whether the request syncs the storage (a durable write, a hint change, or a sync).
+bool syncs(const StorageRequest& request) {
+  if (const auto* m = std::get_if<MergeVersions>(&request)) return m->durability == Durability::kDurable;
+  if (const auto* p = std::get_if<PutState>(&request)) return p->durability == Durability::kDurable;
+  return std::holds_alternative<AddHint>(request) || std::holds_alternative<DeleteHint>(request) ||
+         std::holds_alternative<Sync>(request);
+}
+
+}  // namespace
 
 NodeSlot* Cluster::node(const std::string& id) {
   for (auto& slot : nodes_)
@@ -50,6 +61,10 @@ void Cluster::process(NodeSlot& slot, Effects effects) {
     work.pop_front();
     for (const auto& step : e.steps) record_step(slot, step);
     for (auto& op : e.storage) {
+      // A durable write (or a sync) makes every earlier buffered write durable too: the spec's Flush,
+      // traced just before the write's own step.
+      if (options_.trace && syncs(op.request) && slot.storage->unsynced_writes() > 0)
+        result_.trace.push_back(R"({"action":"Flush","node":")" + slot.id + "\"}");
       Result<StorageOutcome> outcome = store::execute(*slot.storage, op.request);
       if (outcome.ok()) {
         if (const auto* stored = std::get_if<KeyStored>(&outcome.value()))

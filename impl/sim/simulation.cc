@@ -70,15 +70,17 @@ void Cluster::tick() {
   expire_clients();
 }
 
-SimResult Cluster::run() {
-  // Safety phase: the schedule, with faults.
+void Cluster::safety_phase() {
   std::size_t next = 0;
   const auto& steps = schedule_.steps;
   while (now_ < schedule_.safety_ticks && result_.ok) {
     while (next < steps.size() && steps[next].tick <= now_) apply(steps[next++]);
     tick();
   }
-  // Liveness phase: faults stop; the cluster must converge within the bound.
+}
+
+void Cluster::liveness_phase() {
+  // Faults stop: partitions heal, crashed nodes restart, the network stops losing and duplicating.
   faults_on_ = false;
   network_.set_faults(0, 0, schedule_.max_delay);
   for (auto& slot : nodes_) slot.side = 0;
@@ -104,32 +106,49 @@ SimResult Cluster::run() {
     if ((now_ - start) % 5 == 0) why = settled();
   }
   result_.counts.ticks_to_converge = now_ - start;
-  // Final reads of every key written, retried until they succeed (faults have stopped).
+  // One final read per written key (the history format allows one); faults have stopped and the
+  // cluster converged, so a failure here is a liveness failure.
   for (std::uint32_t key = 0; key < schedule_.keys && result_.ok; ++key) {
     if (!created_.contains(storage_key(kDefaultStore, key_name(key)))) continue;
-    // One final read per key (the history format allows one); faults have stopped and the cluster
-    // converged, so a failure here is a liveness failure.
-    start_op(schedule_.clients, StepKind::kGet, key, true);
-    while (!clients_idle()) tick();
+    run_op(schedule_.clients, StepKind::kGet, key, true);
     if (history_.back().outcome != check::Outcome::kOk) fail("the final read of " + key_name(key) + " failed");
   }
-  if (result_.ok && !options_.trace) {
-    check::CheckReport report = check::check_history(history_);
-    if (report.verdict != check::Verdict::kValid) {
-      std::string why = std::string("history check: ") + check::verdict_name(report.verdict);
-      if (report.error) why += ": " + report.error->to_string();
-      for (const auto& lost : report.lost)
-        why += "\n  lost write " + check::write_to_json(lost.write).dump() + " of key " + lost.key + " (op " +
-               lost.op + "): " + lost.why;
-      for (const auto& p : report.phantoms)
-        why += "\n  phantom " + check::write_to_json(p.returned).dump() + " in get " + p.get + ": " + p.why;
-      fail(why);
-    }
-  }
+}
+
+const check::Event* Cluster::run_op(std::uint32_t client, StepKind kind, std::uint32_t key, bool final) {
+  const std::size_t before = history_.size();
+  start_op(client, kind, key, final);
+  if (history_.size() == before) return nullptr;  // the client was busy
+  while (clients_[client].busy) tick();
+  return &history_.back();
+}
+
+void Cluster::check_history_verdict() {
+  if (!result_.ok || options_.trace) return;
+  check::CheckReport report = check::check_history(history_);
+  if (report.verdict == check::Verdict::kValid) return;
+  std::string why = std::string("history check: ") + check::verdict_name(report.verdict);
+  if (report.error) why += ": " + report.error->to_string();
+  for (const auto& lost : report.lost)
+    why += "\n  lost write " + check::write_to_json(lost.write).dump() + " of key " + lost.key + " (op " + lost.op +
+           "): " + lost.why;
+  for (const auto& p : report.phantoms)
+    why += "\n  phantom " + check::write_to_json(p.returned).dump() + " in get " + p.get + ": " + p.why;
+  fail(why);
+}
+
+SimResult Cluster::finish() {
+  check_history_verdict();
   result_.counts.messages_lost = network_.lost();
   result_.counts.messages_duplicated = network_.duplicated();
   if (options_.keep_history) result_.history = std::move(history_);
   return std::move(result_);
+}
+
+SimResult Cluster::run() {
+  safety_phase();
+  liveness_phase();
+  return finish();
 }
 
 SimResult simulate(const Schedule& schedule, SimOptions options) {

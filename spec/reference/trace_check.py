@@ -407,6 +407,10 @@ class Trace:
             fail(f"Recover: the new epoch of {n!r} must be {self.epoch[n] + 1}")
         self.epoch[n], self.up[n] = e["epoch"], True
 
+    def do_Flush(self, e):
+        self.need(e, ("node",))
+        self.running(self.node(e["node"], "node"), "Flush")
+
     def do_LoseMessage(self, e):
         self.need(e, ("msg",))
         self.consume(self.msg(e["msg"], "msg"), "LoseMessage")
