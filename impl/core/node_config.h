@@ -51,7 +51,7 @@ struct NodeTiming {
   std::uint32_t hint_scan_every = 10;    // the periodic hint scan that delivers hints
   std::uint32_t handoff_timeout = 30;    // a handoff not acknowledged by then is retried at a later scan
   std::uint32_t flush_every = 5;         // the write buffer is synced this often
-  std::uint32_t anti_entropy_every = 20; // one anti-entropy round (a page of keys)
+  std::uint32_t anti_entropy_every = 100; // one anti-entropy round: a page of keys pushed to their peers
 };
 
 struct NodeLimits {

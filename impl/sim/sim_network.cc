@@ -28,15 +28,23 @@ void SimNetwork::send(std::uint64_t now, std::string from, std::string to, Paylo
     copy.deliver_at = now + 1 + random_.below(max_delay_);
     copy.sequence = sequence_++;
     if (on_fault) on_fault(copy, true);
-    queue_.push(std::move(copy));
+    push(std::move(copy));
   }
-  queue_.push(std::move(e));
+  push(std::move(e));
+}
+
+void SimNetwork::push(Envelope envelope) {
+  queue_.push(Due{envelope.deliver_at, envelope.sequence});
+  const std::uint64_t sequence = envelope.sequence;
+  in_flight_.emplace(sequence, std::move(envelope));
 }
 
 bool SimNetwork::next_due(std::uint64_t now, Envelope& out) {
   if (queue_.empty() || queue_.top().deliver_at > now) return false;
-  out = queue_.top();
+  auto it = in_flight_.find(queue_.top().sequence);
   queue_.pop();
+  out = std::move(it->second);
+  in_flight_.erase(it);
   return true;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <queue>
+#include <unordered_map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -49,15 +50,21 @@ class SimNetwork {
   void count_lost() { ++lost_; }
 
  private:
-  struct Later {
-    bool operator()(const Envelope& a, const Envelope& b) const {
-      return a.deliver_at != b.deliver_at ? a.deliver_at > b.deliver_at : a.sequence > b.sequence;
+  // The heap orders small entries; envelopes stay put in `in_flight_` (moving an envelope through a
+  // heap copies its versions at every swap).
+  struct Due {
+    std::uint64_t deliver_at = 0;
+    std::uint64_t sequence = 0;
+    bool operator>(const Due& other) const {
+      return deliver_at != other.deliver_at ? deliver_at > other.deliver_at : sequence > other.sequence;
     }
   };
+  void push(Envelope envelope);
   SimRandom random_;
   std::uint32_t loss_ = 0, duplicate_ = 0, max_delay_ = 1;
   std::uint64_t sequence_ = 0, lost_ = 0, duplicated_ = 0;
-  std::priority_queue<Envelope, std::vector<Envelope>, Later> queue_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> queue_;
+  std::unordered_map<std::uint64_t, Envelope> in_flight_;  // by sequence
 };
 
 }  // namespace dynamo::sim

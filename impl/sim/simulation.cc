@@ -95,15 +95,18 @@ void Cluster::liveness_phase() {
       if (!slot.storage->hint_targets().value().empty()) return "node " + slot.id + " still keeps hints";
     return std::nullopt;
   };
-  std::optional<std::string> why = settled();
-  while (result_.ok && (why || !clients_idle())) {
+  // Settled means: no client operation in flight and, checked after that, every replica converged
+  // (a put still in flight when the phase began may land after an earlier check).
+  while (result_.ok) {
+    std::optional<std::string> why;
+    if (!clients_idle()) why = "client operations still in flight";
+    else why = settled();
+    if (!why) break;
     if (now_ - start >= schedule_.liveness_ticks) {
-      fail("no convergence within " + std::to_string(schedule_.liveness_ticks) + " ticks after faults stopped: " +
-           (why ? *why : "client operations still in flight"));
+      fail("no convergence within " + std::to_string(schedule_.liveness_ticks) + " ticks after faults stopped: " + *why);
       break;
     }
     tick();
-    if ((now_ - start) % 5 == 0) why = settled();
   }
   result_.counts.ticks_to_converge = now_ - start;
   // One final read per written key (the history format allows one); faults have stopped and the
