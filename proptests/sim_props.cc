@@ -39,7 +39,7 @@ struct Totals {
   }
   void print(const char* name) const {
     const auto& c = counts;
-    std::printf("%s: %llu schedules, %llu operations: %llu writes acknowledged, %llu unknown, %llu failed; "
+    std::printf("simulator counts, %s: %llu schedules, %llu operations: %llu writes acknowledged, %llu unknown, %llu failed; "
                 "%llu reads ok (%llu with siblings, at most %llu); faults: %llu crashes, %llu partitions, "
                 "%llu messages lost, %llu duplicated; %llu hinted stores, %llu handoffs, %llu read repairs; "
                 "slowest convergence %llu ticks; quorum overlap: %llu checks, %llu stale reads\n",
@@ -58,6 +58,29 @@ struct Totals {
 
 Totals no_lost_writes_totals, overlap_totals;
 
+// Prints what the properties exercised once the process is done (CTest runs each property in its own
+// process), and fails when a property ran many cases without exercising what it is about.
+class PrintCounts : public testing::Environment {
+ public:
+  void TearDown() override {
+    if (no_lost_writes_totals.schedules > 0) {
+      no_lost_writes_totals.print("NoAcknowledgedWriteIsLostAndTheClusterConverges");
+      if (no_lost_writes_totals.schedules > 100) {
+        EXPECT_GT(no_lost_writes_totals.counts.writes_acknowledged, 0u);
+        EXPECT_GT(no_lost_writes_totals.counts.crashes, 0u) << "the schedules injected no crash";
+        EXPECT_GT(no_lost_writes_totals.counts.hinted_stores, 0u) << "no fallback ever kept a hint";
+      }
+    }
+    if (overlap_totals.schedules > 0) {
+      overlap_totals.print("QuorumOverlapHoldsWhenRPlusWExceedsN");
+      if (overlap_totals.schedules > 100) {
+        EXPECT_GT(overlap_totals.counts.overlap_checked, 0u) << "the overlap check never applied";
+      }
+    }
+  }
+};
+const testing::Environment* const kPrintCounts = testing::AddGlobalTestEnvironment(new PrintCounts);
+
 RC_GTEST_PROP(SimProps, NoAcknowledgedWriteIsLostAndTheClusterConverges, ()) {
   const int n = uniform(1, 4);
   ScheduleShape shape{n, uniform(1, n + 1), uniform(1, n + 1), true, true, true};
@@ -67,13 +90,6 @@ RC_GTEST_PROP(SimProps, NoAcknowledgedWriteIsLostAndTheClusterConverges, ()) {
   no_lost_writes_totals.add(result.counts);
 }
 
-TEST(SimProps, PrintNoLostWritesCounts) {
-  // Runs after the property (gtest keeps file order) and reports what it exercised.
-  no_lost_writes_totals.print("SimProps.NoAcknowledgedWriteIsLostAndTheClusterConverges");
-  if (no_lost_writes_totals.schedules > 100) {
-    EXPECT_GT(no_lost_writes_totals.counts.writes_acknowledged, 0u);
-  }
-}
 
 // R + W > N, no crash, no fallback: a get that starts after a put was acknowledged sees it.
 RC_GTEST_PROP(SimProps, QuorumOverlapHoldsWhenRPlusWExceedsN, ()) {
@@ -89,12 +105,6 @@ RC_GTEST_PROP(SimProps, QuorumOverlapHoldsWhenRPlusWExceedsN, ()) {
   overlap_totals.add(result.counts);
 }
 
-TEST(SimProps, PrintQuorumOverlapCounts) {
-  overlap_totals.print("SimProps.QuorumOverlapHoldsWhenRPlusWExceedsN");
-  if (overlap_totals.schedules > 100) {
-    EXPECT_GT(overlap_totals.counts.overlap_checked, 0u) << "the check never applied";
-  }
-}
 
 // The same check must fail when R + W <= N: read and write quorums can miss each other. Seeds are
 // fixed (1..400) so this is deterministic; it shows the overlap check can fail.

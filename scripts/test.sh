@@ -32,6 +32,14 @@ report() {
   [[ -f "$log" ]] || return 0
   echo "--- stage $1: property seeds (rerun one: RC_PARAMS=\"seed=N\" build/$1/proptests/proptests --gtest_filter=NAME)"
   awk '/^[0-9]+\/[0-9]+ Testing: /{name=$3} /RC_PARAMS="[^"]*seed=/{match($0,/seed=[0-9]+/); print "  " name, substr($0,RSTART,RLENGTH)}' "$log"
+  if grep -q '^simulator counts' "$log"; then
+    echo "--- stage $1: what the simulator properties exercised (build/$1/proptests/sim_proptests)"
+    grep -E '^simulator counts|^R=1 W=1 N=3|^mutation-check: [0-9]' "$log" | sed 's/^/  /'
+  fi
+  if grep -q '^TRACE \|^fresh trace' "$log"; then
+    echo "--- stage $1: traces replayed by TLC"
+    grep -E '^fresh trace|^[a-z_0-9]+\.ndjson +(accept|reject)' "$log" | sed 's/^/  /'
+  fi
   if grep -q '^MODEL ' "$log"; then
     echo "--- stage $1: TLC models"
     sed -n '/^MODEL /,/^check-tla:/p' "$log" | sed 's/^/  /'
