@@ -125,6 +125,7 @@ RC_GTEST_PROP(ModelProps, CommandsKeepEveryAcknowledgedWriteTheModelRequires, ()
   shape.keys = kKeys;
   shape.loss_per_mille = *rc::gen::inRange<std::uint32_t>(0, 100);
   shape.duplicate_per_mille = *rc::gen::inRange<std::uint32_t>(0, 100);
+  shape.async_storage = *rc::gen::arbitrary<bool>();
   System system(shape);
   rc::state::check(ClusterModel{}, system,
                    rc::state::gen::execOneOfWithArgs<Write, Write, Read, Crash, Restart, Partition, Heal>());

@@ -12,14 +12,17 @@
 namespace dynamo {
 namespace {
 
-Node make_node(const std::string& id) {
-  std::vector<Member> members;
-  for (int i = 1; i <= 4; ++i) members.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
+// A node `id` of a one-data-centre cluster n1..n<members>, with the default store (N=3, R=2, W=2).
+NodeConfig test_config(const std::string& id, int members = 4) {
+  std::vector<Member> list;
+  for (int i = 1; i <= members; ++i) list.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
   NodeConfig config;
   config.id = id;
-  config.ring = std::make_shared<const Ring>(Ring::build(members, 16).value());
-  return Node::create(config).value();
+  config.ring = std::make_shared<const Ring>(Ring::build(list, 16).value());
+  return config;
 }
+
+Node make_node(const std::string& id) { return Node::create(test_config(id)).value(); }
 
 // Runs the core's storage ops against `storage` until none is left; returns every effect emitted.
 Effects settle(Node& node, store::MemoryStore& storage, Effects effects) {
@@ -58,11 +61,7 @@ TEST(NodeChecks, AFallbackKeepsTheHintDurablyBeforeItAcknowledges) {
 }
 
 TEST(NodeChecks, AFallbackAtThePendingHintLimitRefusesAndSaysWhy) {
-  std::vector<Member> members;
-  for (int i = 1; i <= 4; ++i) members.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
-  NodeConfig config;
-  config.id = "n4";
-  config.ring = std::make_shared<const Ring>(Ring::build(members, 16).value());
+  NodeConfig config = test_config("n4");
   config.limits.max_pending_hints_per_target = 1;
   Node fallback = Node::create(config).value();
   store::MemoryStore storage;
@@ -98,6 +97,53 @@ TEST(NodeChecks, BadClientRequestsGetAClearRefusal) {
   request.value.assign(limits::kDefaultMaxValueBytes + 1, 'x');
   replies = node.on_client_request("c", request).replies;
   EXPECT_NE(replies.at(0).reply.message.find("exceeds"), std::string::npos);
+}
+
+TEST(NodeChecks, EachNamedStoreUsesItsOwnReplicationAndARequestNamesItsStore) {
+  NodeConfig config = test_config("n1");
+  StoreConfig logs;
+  logs.name = "logs";
+  logs.quorum = QuorumConfig{1, 1, 1};  // one copy: answered at the coordinator's own durable write
+  config.stores = {StoreConfig{}, logs};
+  Node node = Node::create(config).value();
+  store::MemoryStore storage;
+  settle(node, storage, node.start());
+  // n1 must be the key's only primary for N=1: find such a key.
+  std::string key;
+  for (int i = 0; key.empty(); ++i) {
+    const std::string k = "k" + std::to_string(i);
+    if (config.ring->preference_list(config.ring->partition_of_key(k), 1).value().front() == "n1") key = k;
+  }
+  ClientRequest put;
+  put.op = OpKind::kPut;
+  put.store = "logs";
+  put.key = key;
+  put.value = "line";
+  Effects out = settle(node, storage, node.on_client_request("c", put));
+  ASSERT_EQ(out.replies.size(), 1u);
+  EXPECT_EQ(out.replies[0].reply.status, ReplyStatus::kOk) << out.replies[0].reply.message;
+  EXPECT_TRUE(out.sends.empty()) << "N=1: no other replica";
+  EXPECT_EQ(storage.read(storage_key("logs", key)).value().siblings.size(), 1u);
+  EXPECT_TRUE(storage.read(storage_key("default", key)).value().siblings.empty()) << "stores are apart";
+}
+
+TEST(NodeChecks, RequestsBeyondTheInFlightLimitAreRefusedAsBusy) {
+  NodeConfig config = test_config("n1", 3);  // N=3 of 3: n1 coordinates every key
+  config.limits.max_requests_in_flight = 2;
+  Node node = Node::create(config).value();
+  ClientRequest get;
+  get.op = OpKind::kGet;
+  get.key = "k";
+  for (std::uint64_t i = 1; i <= 3; ++i) {
+    get.request_id = i;
+    auto replies = node.on_client_request("c", get).replies;  // storage never answers: they stay in flight
+    if (i <= 2) {
+      EXPECT_TRUE(replies.empty());
+    } else {
+      ASSERT_EQ(replies.size(), 1u);
+      EXPECT_NE(replies[0].reply.message.find("busy"), std::string::npos) << replies[0].reply.message;
+    }
+  }
 }
 
 TEST(NodeChecks, AMalformedPeerMessageIsDroppedAndCounted) {

@@ -13,6 +13,15 @@ namespace dynamo::limits {
 // (Dynamo's keys are identifiers) while bounding per-key memory in the Merkle trees later.
 inline constexpr std::size_t kMaxKeyBytes = 1024;
 
+// Store names (node_config.h): a short identifier. Keys of all stores share one storage, each stored
+// under "store/key", so a storage key holds up to kMaxStoreNameBytes + 1 + kMaxKeyBytes bytes.
+inline constexpr std::size_t kMaxStoreNameBytes = 64;
+inline constexpr std::size_t kMaxStorageKeyBytes = kMaxStoreNameBytes + 1 + kMaxKeyBytes;
+
+// Dot counters from outside (a client's context, a peer's version) stay below 2^62, so "one more than
+// the largest counter known" can never wrap, whatever a client or peer sends.
+inline constexpr std::uint64_t kMaxCounter = std::uint64_t{1} << 62;
+
 // Values: the paper's objects are "usually less than 1 MB". The per-store default is 1 MiB; a store
 // may raise it up to the hard cap, beyond which one value would stall a replica's event loop.
 inline constexpr std::size_t kDefaultMaxValueBytes = std::size_t{1} << 20;

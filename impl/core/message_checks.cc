@@ -37,16 +37,21 @@ Status check_context(const CausalContext& context) {
     return Error{"a context may name at most " + std::to_string(limits::kMaxClockEntries) + " actors"};
   if (context.cloud().size() > limits::kMaxContextDots)
     return Error{"a context may hold at most " + std::to_string(limits::kMaxContextDots) + " loose dots"};
-  for (const auto& entry : context.summary().entries())
+  for (const auto& entry : context.summary().entries()) {
     if (auto s = check_actor(entry.actor); !s.ok()) return s;
-  for (const auto& dot : context.cloud())
+    if (entry.counter >= limits::kMaxCounter) return Error{"a context's counters must be below 2^62"};
+  }
+  for (const auto& dot : context.cloud()) {
     if (auto s = check_actor(dot.actor); !s.ok()) return s;
+    if (dot.counter >= limits::kMaxCounter) return Error{"a context's counters must be below 2^62"};
+  }
   return {};
 }
 
 Status check_version(const Version& version) {
   if (auto s = check_actor(version.dot.actor); !s.ok()) return s;
-  if (version.dot.counter == 0) return Error{"a version's dot counter must be at least 1"};
+  if (version.dot.counter == 0 || version.dot.counter >= limits::kMaxCounter)
+    return Error{"a version's dot counter must be 1 to 2^62-1"};
   if (version.value && version.value->size() > limits::kMaxValueBytes)
     return Error{"values must be at most " + std::to_string(limits::kMaxValueBytes) + " bytes"};
   return check_context(version.context);
@@ -61,7 +66,10 @@ Status check_peer_message(const PeerMessage& message) {
     }
     Status operator()(const StoreAck& m) const { return check_actor(m.dot.actor); }
     Status operator()(const ReadRequest& m) const { return check_key(m.store, m.key); }
-    Status operator()(const ReadReply& m) const { return check_versions(m.versions); }
+    Status operator()(const ReadReply& m) const {
+      if (auto s = check_key(m.store, m.key); !s.ok()) return s;
+      return check_versions(m.versions);
+    }
     Status operator()(const RepairRequest& m) const {
       if (auto s = check_key(m.store, m.key); !s.ok()) return s;
       return check_versions(m.versions);
@@ -70,7 +78,10 @@ Status check_peer_message(const PeerMessage& message) {
       if (auto s = check_key(m.store, m.key); !s.ok()) return s;
       return check_version(m.version);
     }
-    Status operator()(const HandoffAck& m) const { return check_actor(m.dot.actor); }
+    Status operator()(const HandoffAck& m) const {
+      if (auto s = check_key(m.store, m.key); !s.ok()) return s;
+      return check_actor(m.dot.actor);
+    }
     Status operator()(const KeySync& m) const {
       if (auto s = check_key(m.store, m.key); !s.ok()) return s;
       return check_versions(m.versions);

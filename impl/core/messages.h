@@ -48,6 +48,8 @@ struct ReadRequest {
 // it), or ok = false when it could not read (the coordinator counts no reply from it).
 struct ReadReply {
   std::uint64_t get_id = 0;
+  std::string store;  // echoed from the request: the coordinator counts a reply only for its get's key
+  std::string key;
   bool ok = true;
   std::vector<Version> versions;
 };
@@ -67,9 +69,12 @@ struct Handoff {
   Version version;
 };
 
-// Primary -> fallback: the handed-off version is stored durably; the hint may go.
+// Primary -> fallback: the handed-off version is stored durably; the hint may go. The fallback deletes
+// the hint only when sender, key and dot all match it (a dot names one write of one key).
 struct HandoffAck {
   std::uint64_t sequence = 0;
+  std::string store;
+  std::string key;
   Dot dot;
 };
 
@@ -102,8 +107,8 @@ struct ClientRequest {
 enum class ReplyStatus {
   kOk,        // done: a put reached W stores, a get R replies
   kFailed,    // not done, and nothing was stored: bad request, unknown store, a limit, busy
-  kUnknown,   // a put that may or may not have happened (it timed out after the coordinator stored
-              // it); a get that timed out (nothing happened)
+  kUnknown,   // a put that may or may not have happened (it timed out, or could no longer reach W,
+              // after the coordinator stored it). A get that times out is kFailed: nothing happened
   kRedirect,  // this node is not a coordinator of the key: ask one of `coordinators`
 };
 const char* reply_status_name(ReplyStatus status);

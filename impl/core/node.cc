@@ -14,7 +14,11 @@ Result<Node> Node::create(NodeConfig config) {
   return Node(std::move(config));
 }
 
-Node::Node(NodeConfig config) : config_(std::move(config)), actor_(actor_of(config_.id, config_.epoch)) {}
+// Op ids start at epoch * 2^40, so an answer to a get of a previous life (a late or duplicated
+// ReadReply) never matches a get of this one.
+Node::Node(NodeConfig config)
+    : config_(std::move(config)), actor_(actor_of(config_.id, config_.epoch)),
+      next_op_id_((config_.epoch << 40) + 1) {}
 Node::~Node() = default;
 Node::Node(Node&&) noexcept = default;
 Node& Node::operator=(Node&&) noexcept = default;
@@ -60,6 +64,23 @@ std::set<std::string> Node::suspects() const {
   for (const auto& [node, until] : suspected_until_)
     if (until > now_) out.insert(node);
   return out;
+}
+
+std::vector<Version> Node::view_of(KeyRead read) {
+  std::vector<Version> view = std::move(read.state.siblings);
+  for (auto& h : read.hints) view.push_back(std::move(h.hint.version));
+  return reconcile(std::move(view));
+}
+
+std::string Node::suspect_silent(const std::vector<SpecTarget>& targets,
+                                 const std::function<bool(const std::string&)>& answered) {
+  std::string silent;
+  for (const auto& t : targets)
+    if (!answered(t.node)) {
+      suspect(t.node);
+      silent += " " + t.node;
+    }
+  return silent;
 }
 
 std::vector<std::string> Node::preference_list(std::string_view key, int n) const {
@@ -189,6 +210,7 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
         else if constexpr (std::is_same_v<P, ReplicaView>) on_replica_view(out, p, std::move(outcome));
         else if constexpr (std::is_same_v<P, RepairStored>) {
           if (outcome.ok()) {
+            note_write_completed();
             SpecStep step = spec_step(SpecAction::kStoreVersion, config_.id, 0, p.key);
             step.message = "Repair";
             step.from = p.from;
@@ -197,8 +219,13 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
           }
         } else if constexpr (std::is_same_v<P, HandoffStored>) on_handoff_stored(out, p, std::move(outcome));
         else if constexpr (std::is_same_v<P, HintDropped>) {
-          // The count was dropped when the ack came; a failed delete leaves a hint that is delivered
-          // again and acknowledged again (harmless: merges are idempotent).
+          // Counted down only once the hint is gone; a failed delete leaves the hint, which is
+          // delivered and acknowledged again (merges are idempotent).
+          if (outcome.ok()) {
+            if (auto c = pending_hints_.find(p.target); c != pending_hints_.end() && --c->second == 0)
+              pending_hints_.erase(c);
+            if (auto k = hinted_keys_.find(p.key); k != hinted_keys_.end() && --k->second == 0) hinted_keys_.erase(k);
+          }
         } else if constexpr (std::is_same_v<P, HintScan>) on_hints_scanned(out, std::move(outcome));
         else if constexpr (std::is_same_v<P, KeyScan>) on_keys_scanned(out, std::move(outcome));
         else if constexpr (std::is_same_v<P, Synced>) {

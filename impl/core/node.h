@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,7 +51,7 @@ struct NodeStats {
   std::size_t pending_hints = 0;         // hints this node keeps, all targets
   std::size_t handoffs_in_flight = 0;
   std::size_t suspected = 0;
-  std::uint64_t dropped_messages = 0;    // peer messages that failed a check, or came unasked
+  std::uint64_t dropped_messages = 0;    // peer messages that failed a check or came from a non-member
   std::uint64_t refused_hints = 0;       // hinted stores refused at the pending-hint limit
   std::uint64_t read_repairs = 0;        // Repair messages sent
   std::uint64_t anti_entropy_syncs = 0;  // KeySync messages sent
@@ -91,7 +92,7 @@ class Node {
   struct ReplicaView { std::string from; std::uint64_t get_id; std::string key; };
   struct RepairStored { std::string from; std::string key; std::vector<Version> versions; };
   struct HandoffStored { std::string from; Handoff handoff; };
-  struct HintDropped { std::string key; };
+  struct HintDropped { std::string target; std::string key; };
   struct HintScan {};
   struct KeyScan {};
   struct Synced {};
@@ -102,6 +103,7 @@ class Node {
   // A hint being handed off. Kept until its acknowledgement arrives, even after the timeout (which
   // only allows the next scan to send it again), so a late acknowledgement still deletes the hint.
   struct Handoffing {
+    std::string target;
     std::string key;
     Version version;
     std::uint64_t deadline = 0;
@@ -115,9 +117,20 @@ class Node {
   bool suspected(const std::string& node) const;
   void suspect(const std::string& node);
   std::set<std::string> suspects() const;
+  // Suspects every target for which answered(node) is false; returns their names, each after a space.
+  std::string suspect_silent(const std::vector<SpecTarget>& targets,
+                             const std::function<bool(const std::string&)>& answered);
   std::vector<SpecTarget> targets_for(std::string_view key, int n) const;
   std::vector<std::string> preference_list(std::string_view key, int n) const;
   std::size_t in_flight() const { return puts_.size() + gets_.size(); }
+  // Whether a read of `key` must include hints: when the key has some, or before the first hint scan
+  // after a start has counted them (the spec's View always includes them).
+  bool may_hold_hints(const std::string& key) const { return !hints_loaded_ || hinted_keys_.contains(key); }
+  // A replica's view of a key: its siblings and the hints it keeps for the key, reconciled.
+  static std::vector<Version> view_of(KeyRead read);
+  // A buffered write completed: the periodic writer must sync (set on completion, not on issue, since
+  // the shell may run a Sync before an earlier write).
+  void note_write_completed() { buffered_since_sync_ = true; }
   // Checks a client request; nullopt when it may go on, else the reply refusing it.
   std::optional<ClientReply> admit(const ClientRequest& request, const StoreConfig*& store) const;
 
@@ -146,6 +159,8 @@ class Node {
   void on_replica_stored(Effects& out, const ReplicaStore& done, Result<StorageOutcome> outcome);
   void on_hint_stored(Effects& out, const HintStore& done, Result<StorageOutcome> outcome);
   void replica_read(Effects& out, const std::string& from, const ReadRequest& request);
+  void on_store_completed(Effects& out, const std::string& from, const StoreRequest& request,
+                          const std::string& hint, Result<StorageOutcome> outcome);
   void on_replica_view(Effects& out, const ReplicaView& done, Result<StorageOutcome> outcome);
   void on_repair(Effects& out, const std::string& from, const RepairRequest& repair);
 

@@ -32,7 +32,7 @@
 namespace dynamo {
 
 inline constexpr std::string_view kDefaultStore = "default";
-inline constexpr std::size_t kMaxStoreNameBytes = 64;
+using limits::kMaxStoreNameBytes;
 
 struct StoreConfig {
   std::string name{kDefaultStore};

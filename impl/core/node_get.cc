@@ -11,18 +11,12 @@ namespace dynamo {
 void Node::client_get(Effects& out, const std::string& client, const ClientRequest& request,
                       const StoreConfig& store) {
   const std::uint64_t id = next_op_id_++;
-  auto op = std::make_unique<GetOp>();
-  op->client = client;
-  op->request = request;
-  op->store = &store;
-  op->r = request.r.value_or(store.quorum.r);
-  op->key = storage_key(store.name, request.key);
-  op->deadline = now_ + config_.timing.request_timeout;
+  auto op = std::make_unique<GetOp>(client, request, store, now_ + config_.timing.request_timeout);
   for (auto& target : targets_for(request.key, store.quorum.n))
     if (target.node != config_.id) op->targets.push_back(std::move(target));
   // The coordinator reads itself (the spec's ClientGet reads View(n, k) at once); the Read requests
   // go out when its own view is in, as one step.
-  issue(out, ReadKey{op->key, hinted_keys_.contains(op->key)}, GetSelfRead{id});
+  issue(out, ReadKey{op->key, may_hold_hints(op->key)}, GetSelfRead{id});
   gets_.emplace(id, std::move(op));
 }
 
@@ -35,10 +29,7 @@ void Node::on_get_self_read(Effects& out, std::uint64_t get_id, Result<StorageOu
     gets_.erase(it);
     return;
   }
-  auto& read = std::get<KeyRead>(outcome.value());
-  std::vector<Version> view = std::move(read.state.siblings);
-  for (auto& h : read.hints) view.push_back(std::move(h.hint.version));
-  op.replies.emplace_back(config_.id, reconcile(std::move(view)));
+  op.replies.emplace_back(config_.id, view_of(std::get<KeyRead>(std::move(outcome).value())));
   SpecStep step = spec_step(SpecAction::kClientGet, config_.id, get_id, op.key);
   step.client = op.client;
   step.request_id = op.request.request_id;
@@ -59,6 +50,7 @@ void Node::on_read_reply(Effects& out, const std::string& from, const ReadReply&
                                     [&](const SpecTarget& t) { return t.node == from; });
   const bool counted = std::any_of(op.replies.begin(), op.replies.end(), [&](const auto& r) { return r.first == from; });
   if (!targeted || counted || op.replies.empty()) return;  // duplicate, unasked, or before our own read
+  if (reply.store != op.store->name || reply.key != op.request.key) return;  // not this get's key
   if (!reply.ok) {
     op.failed.insert(from);
     return;
@@ -109,15 +101,15 @@ void Node::expire_gets(Effects& out) {
       ++it;
       continue;
     }
-    std::string silent;
-    for (const auto& t : op.targets) {
-      const bool replied = std::any_of(op.replies.begin(), op.replies.end(), [&](const auto& r) { return r.first == t.node; });
-      if (!replied && !op.failed.contains(t.node)) {
-        suspect(t.node);
-        silent += " " + t.node;
-      }
-    }
-    out.replies.push_back(Reply{op.client, failed_reply(op.request.request_id, "R=" + std::to_string(op.r) + " not reached within " + std::to_string(config_.timing.request_timeout) + " ticks (" + std::to_string(op.replies.size()) + " replied; no answer from" + silent + ")")});
+    const std::string silent = suspect_silent(op.targets, [&](const std::string& node) {
+      return op.failed.contains(node) ||
+             std::any_of(op.replies.begin(), op.replies.end(), [&](const auto& r) { return r.first == node; });
+    });
+    out.replies.push_back(Reply{op.client, failed_reply(op.request.request_id,
+                                                        "R=" + std::to_string(op.r) + " not reached within " +
+                                                            std::to_string(config_.timing.request_timeout) + " ticks (" +
+                                                            std::to_string(op.replies.size()) +
+                                                            " replied; no answer from" + silent + ")")});
     out.steps.push_back(spec_step(SpecAction::kGetTimeout, config_.id, it->first, op.key));
     it = gets_.erase(it);
   }

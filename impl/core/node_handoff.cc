@@ -11,7 +11,10 @@ namespace dynamo {
 void Node::scan_hints(Effects& out) {
   if (hint_scan_in_flight_) return;
   hint_scan_in_flight_ = true;
-  issue(out, ScanHints{config_.limits.max_pending_hints_per_target}, HintScan{});
+  // The first scan counts every hint kept; later ones only need what the next handoffs can use.
+  const std::size_t limit = hints_loaded_ ? config_.limits.handoffs_per_scan + handoffs_.size()
+                                          : config_.limits.max_pending_hints_per_target;
+  issue(out, ScanHints{limit}, HintScan{});
 }
 
 void Node::on_hints_scanned(Effects& out, Result<StorageOutcome> outcome) {
@@ -40,7 +43,7 @@ void Node::on_hints_scanned(Effects& out, Result<StorageOutcome> outcome) {
 
 void Node::deliver_hint(Effects& out, const StoredHint& stored) {
   auto [store, key] = split_storage_key(stored.hint.key);
-  handoffs_[stored.id.sequence] = Handoffing{stored.hint.key, stored.hint.version,
+  handoffs_[stored.id.sequence] = Handoffing{stored.id.target, stored.hint.key, stored.hint.version,
                                              now_ + config_.timing.handoff_timeout, false};
   out.sends.push_back(Send{stored.id.target, Handoff{stored.id.sequence, std::string(store), std::string(key),
                                                      stored.hint.version}});
@@ -65,18 +68,19 @@ void Node::on_handoff_stored(Effects& out, const HandoffStored& done, Result<Sto
   step.from = done.from;
   step.versions = {h.version};
   out.steps.push_back(std::move(step));
-  out.sends.push_back(Send{done.from, HandoffAck{h.sequence, h.version.dot}});
+  out.sends.push_back(Send{done.from, HandoffAck{h.sequence, h.store, h.key, h.version.dot}});
 }
 
 void Node::delete_hint(Effects& out, const std::string& from, const HandoffAck& ack) {
   auto it = handoffs_.find(ack.sequence);
   if (it == handoffs_.end()) return;  // a duplicate acknowledgement: the hint is already going
-  const std::string key = it->second.key;
-  const Version version = it->second.version;
+  // The spec's DeleteHint matches the hint itself: its target stored exactly this version of this key.
+  const Handoffing& h = it->second;
+  if (from != h.target || storage_key(ack.store, ack.key) != h.key || ack.dot != h.version.dot) return;
+  const std::string key = h.key;
+  const Version version = h.version;
   handoffs_.erase(it);
-  if (auto p = pending_hints_.find(from); p != pending_hints_.end() && --p->second == 0) pending_hints_.erase(p);
-  if (auto k = hinted_keys_.find(key); k != hinted_keys_.end() && --k->second == 0) hinted_keys_.erase(k);
-  issue(out, DeleteHint{HintId{from, ack.sequence}}, HintDropped{key});
+  issue(out, DeleteHint{HintId{from, ack.sequence}}, HintDropped{from, key});
   SpecStep step = spec_step(SpecAction::kDeleteHint, config_.id, ack.sequence, key);
   step.versions = {version};
   step.from = from;
@@ -116,13 +120,19 @@ void Node::on_keys_scanned(Effects& out, Result<StorageOutcome> outcome) {
 void Node::on_key_sync(Effects& out, const std::string& from, const KeySync& sync) {
   const StoreConfig* store = find_store(sync.store);
   if (!store) return;
-  buffered_since_sync_ = true;
+  // Anti-entropy is between primaries of the key (spec: AntiEntropy(n, p, k) with n, p in Pref(k)).
+  const auto primaries = preference_list(sync.key, store->quorum.n);
+  auto is_primary = [&](const std::string& node) {
+    return std::find(primaries.begin(), primaries.end(), node) != primaries.end();
+  };
+  if (!is_primary(from) || !is_primary(config_.id)) return;
   issue(out, MergeVersions{storage_key(sync.store, sync.key), sync.versions, Durability::kBuffered},
         KeySyncStored{from, sync});
 }
 
 void Node::on_key_sync_stored(Effects& out, const KeySyncStored& done, Result<StorageOutcome> outcome) {
   if (!outcome.ok()) return;
+  note_write_completed();
   const KeyState& state = std::get<KeyStored>(outcome.value()).state;
   SpecStep step = spec_step(SpecAction::kAntiEntropy, config_.id, 0, storage_key(done.sync.store, done.sync.key));
   step.from = done.from;

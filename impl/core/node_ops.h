@@ -15,29 +15,34 @@
 
 namespace dynamo {
 
-struct Node::PutOp {
-  enum class Phase { kQueued, kReading, kWriting, kWaiting };
+// What every operation a coordinator runs keeps: who asked, what, in which store, until when.
+struct CoordinatedOp {
+  CoordinatedOp(const std::string& client, const ClientRequest& request, const StoreConfig& store,
+                std::uint64_t deadline)
+      : client(client), request(request), store(&store), key(storage_key(store.name, request.key)),
+        deadline(deadline) {}
   std::string client;
   ClientRequest request;
-  const StoreConfig* store = nullptr;
-  int w = 0;
+  const StoreConfig* store;
   std::string key;  // storage key
+  std::uint64_t deadline;
+};
+
+struct Node::PutOp : CoordinatedOp {
+  enum class Phase { kQueued, kReading, kWriting, kWaiting };
+  using CoordinatedOp::CoordinatedOp;
+  int w = request.w.value_or(store->quorum.w);
   Phase phase = Phase::kQueued;
   bool answered = false;  // the client has its reply (a timeout while the write was in flight)
-  std::uint64_t deadline = 0;
   Version version;
   std::vector<SpecTarget> targets;  // every replica but the coordinator
   std::vector<std::pair<std::string, std::uint64_t>> acks;  // node, epoch; the coordinator first
   std::set<std::string> refused;
 };
 
-struct Node::GetOp {
-  std::string client;
-  ClientRequest request;
-  const StoreConfig* store = nullptr;
-  int r = 0;
-  std::string key;  // storage key
-  std::uint64_t deadline = 0;
+struct Node::GetOp : CoordinatedOp {
+  using CoordinatedOp::CoordinatedOp;
+  int r = request.r.value_or(store->quorum.r);
   std::vector<SpecTarget> targets;  // every replica but the coordinator
   std::vector<std::pair<std::string, std::vector<Version>>> replies;  // in arrival order
   std::set<std::string> failed;  // targets that answered without a view

@@ -25,13 +25,7 @@ std::size_t required_acks(int w) {
 void Node::coordinate_put(Effects& out, const std::string& client, const ClientRequest& request,
                           const StoreConfig& store) {
   const std::uint64_t id = next_op_id_++;
-  auto op = std::make_unique<PutOp>();
-  op->client = client;
-  op->request = request;
-  op->store = &store;
-  op->w = request.w.value_or(store.quorum.w);
-  op->key = storage_key(store.name, request.key);
-  op->deadline = now_ + config_.timing.request_timeout;
+  auto op = std::make_unique<PutOp>(client, request, store, now_ + config_.timing.request_timeout);
   auto& queue = put_queues_[op->key];
   queue.push_back(id);
   const std::string key = op->key;
@@ -143,7 +137,8 @@ void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
   if (!targeted || counted) return;  // a duplicate, or a node we never asked
   if (!ack.stored) {
     op.refused.insert(from);
-    const int possible = static_cast<int>(op.acks.size() + op.targets.size() - op.refused.size());
+    // The coordinator's own store plus every target that has not refused.
+    const int possible = static_cast<int>(1 + op.targets.size() - op.refused.size());
     if (possible < op.w) {
       answer_put(out, op, ReplyStatus::kUnknown,
                  "W=" + std::to_string(op.w) + " cannot be reached: " + from + " refused (" + ack.refusal +
@@ -194,14 +189,10 @@ void Node::expire_puts(Effects& out) {
         ++it;
         continue;
       case PutOp::Phase::kWaiting: {
-        std::string silent;
-        for (const auto& t : op.targets) {
-          const bool acked = std::any_of(op.acks.begin(), op.acks.end(), [&](const auto& a) { return a.first == t.node; });
-          if (!acked && !op.refused.contains(t.node)) {
-            suspect(t.node);
-            silent += " " + t.node;
-          }
-        }
+        const std::string silent = suspect_silent(op.targets, [&](const std::string& node) {
+          return op.refused.contains(node) ||
+                 std::any_of(op.acks.begin(), op.acks.end(), [&](const auto& a) { return a.first == node; });
+        });
         answer_put(out, op, ReplyStatus::kUnknown,
                    "W=" + std::to_string(op.w) + " not reached within " + std::to_string(config_.timing.request_timeout) +
                        " ticks (" + std::to_string(op.acks.size()) + " stored; no answer from" + silent +

@@ -61,7 +61,9 @@ std::vector<Version> reconcile(std::vector<Version> versions) {
   }
   // Keep what nothing else supersedes. Two versions that each claim to have read the other cannot
   // come from honest writers (a dot is read only after it exists); if a corrupt peer sends such a
-  // pair, both are kept rather than both dropped: no input makes reconcile lose everything.
+  // pair, both are kept rather than both dropped. (A longer cycle, a over b over c over a, still
+  // drops all three; only a corrupt or malicious peer can produce one, and peers are checked at the
+  // message boundary, not trusted.)
   std::vector<Version> maximal;
   for (const Version& candidate : unique) {
     bool superseded = false;

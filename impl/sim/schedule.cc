@@ -25,7 +25,8 @@ std::string Schedule::describe() const {
   std::string out = "seed=" + std::to_string(seed) + " nodes=" + std::to_string(nodes) + " dcs=" +
                     std::to_string(data_centres) + " clients=" + std::to_string(clients) + " keys=" +
                     std::to_string(keys) + " N=" + std::to_string(n) + " R=" + std::to_string(r) + " W=" +
-                    std::to_string(w) + (durable_replicas ? " durable" : " buffered") + " loss=" +
+                    std::to_string(w) + (durable_replicas ? " durable" : " buffered") +
+                    (async_storage ? " async-storage" : "") + " loss=" +
                     std::to_string(loss_per_mille) + "/1000 dup=" + std::to_string(duplicate_per_mille) +
                     "/1000 max_delay=" + std::to_string(max_delay) + " safety_ticks=" + std::to_string(safety_ticks) +
                     " liveness_ticks=" + std::to_string(liveness_ticks) + "\n";
@@ -66,7 +67,8 @@ Schedule random_schedule(std::uint64_t seed, std::uint32_t operations, bool with
       Step step;
       step.tick = static_cast<std::uint32_t>(random.below(s.safety_ticks));
       step.kind = static_cast<StepKind>(5 + random.below(4));
-      step.a = step.kind == StepKind::kPartition ? static_cast<std::uint32_t>(random.below(1u << s.nodes))
+      step.a = step.kind == StepKind::kPartition
+                   ? static_cast<std::uint32_t>(random.below(std::uint64_t{1} << std::min(s.nodes, 32u)))
                                                  : static_cast<std::uint32_t>(random.below(s.nodes));
       s.steps.push_back(step);
     }

@@ -17,7 +17,7 @@ enum class StepKind {
   kCartAdd,    // client a adds an item to the cart at key c: the union of the siblings it last read
   kCrash,      // node a crashes (loses what it had not synced)
   kRestart,    // node a restarts with a new epoch
-  kPartition,  // nodes whose bit is set in a are cut off from the others
+  kPartition,  // nodes whose bit is set in a are cut off from the others (the first 32 nodes)
   kHeal,       // every partition heals
 };
 const char* step_kind_name(StepKind kind);
@@ -37,6 +37,7 @@ struct Schedule {
   std::uint32_t keys = 4;
   int n = 3, r = 2, w = 2;
   bool durable_replicas = false;  // replicas other than the coordinator sync each write
+  bool async_storage = false;     // storage ops complete later, in random order (not in traced runs)
   std::uint32_t loss_per_mille = 0;
   std::uint32_t duplicate_per_mille = 0;
   std::uint32_t max_delay = 3;    // ticks; each message takes 1..max_delay

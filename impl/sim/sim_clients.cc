@@ -150,7 +150,11 @@ void Cluster::on_reply(const std::string& client_id, const ClientReply& reply) {
       const std::string key = storage_key(kDefaultStore, key_name(client.busy->key));
       for (const auto& v : reply.siblings) {
         auto w = write_of_dot_.find({key, v.dot});
-        DYNAMO_CHECK(w != write_of_dot_.end());  // every version was made by a CoordinatePut we saw
+        if (w == write_of_dot_.end()) {  // no CoordinatePut of this key made it: a phantom, or another key's
+          fail("get " + client.busy->op + " of " + key + " returned a version no put of the key made: " + v.dot.actor +
+               ":" + std::to_string(v.dot.counter));
+          return finish(client, check::Outcome::kFail, std::nullopt);
+        }
         siblings.push_back(w->second);
         if (v.value)
           for (auto& item : cart_items(*v.value)) read.items.push_back(std::move(item));

@@ -28,6 +28,7 @@ struct NodeSlot {
   std::optional<Node> core;  // empty while crashed
   std::uint64_t epoch = 0;
   std::uint32_t side = 0;    // partition side
+  std::vector<StorageOp> queued;  // with async_storage: ops issued, not yet completed
 };
 
 struct ClientOp {
@@ -82,6 +83,8 @@ class Cluster {
   void boot(NodeSlot& slot, bool restart);
   void crash(NodeSlot& slot);
   void process(NodeSlot& slot, Effects effects);
+  Effects execute(NodeSlot& slot, const StorageOp& op);
+  void release_storage(NodeSlot& slot);
   void deliver(const Envelope& envelope);
   void record_step(NodeSlot& slot, const SpecStep& step);
 

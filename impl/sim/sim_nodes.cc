@@ -10,6 +10,12 @@ namespace dynamo::sim {
 namespace {
 
 // Whether the request syncs the storage (a durable write, a hint change, or a sync).
+std::string key_of(const StorageRequest& request) {
+  if (const auto* m = std::get_if<MergeVersions>(&request)) return m->key;
+  if (const auto* p = std::get_if<PutState>(&request)) return p->key;
+  return "";
+}
+
 bool syncs(const StorageRequest& request) {
   if (const auto* m = std::get_if<MergeVersions>(&request)) return m->durability == Durability::kDurable;
   if (const auto* p = std::get_if<PutState>(&request)) return p->durability == Durability::kDurable;
@@ -49,8 +55,20 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
 void Cluster::crash(NodeSlot& slot) {
   ++result_.counts.crashes;
   slot.core.reset();
+  slot.queued.clear();    // ops not completed never happened
   slot.storage->crash();  // what was not synced is gone
   trace_node_event("Crash", slot);
+}
+
+Effects Cluster::execute(NodeSlot& slot, const StorageOp& op) {
+  // A durable write (or a sync) makes every earlier buffered write durable too: the spec's Flush,
+  // traced just before the write's own step.
+  if (options_.trace && syncs(op.request) && slot.storage->unsynced_writes() > 0)
+    result_.trace.push_back(R"({"action":"Flush","node":")" + slot.id + "\"}");
+  Result<StorageOutcome> outcome = store::execute(*slot.storage, op.request);
+  if (outcome.ok())
+    if (const auto* stored = std::get_if<KeyStored>(&outcome.value())) check_reconciled(slot, key_of(op.request), stored->state.siblings);
+  return slot.core->on_storage_done(op.token, std::move(outcome));
 }
 
 void Cluster::process(NodeSlot& slot, Effects effects) {
@@ -61,23 +79,26 @@ void Cluster::process(NodeSlot& slot, Effects effects) {
     work.pop_front();
     for (const auto& step : e.steps) record_step(slot, step);
     for (auto& op : e.storage) {
-      // A durable write (or a sync) makes every earlier buffered write durable too: the spec's Flush,
-      // traced just before the write's own step.
-      if (options_.trace && syncs(op.request) && slot.storage->unsynced_writes() > 0)
-        result_.trace.push_back(R"({"action":"Flush","node":")" + slot.id + "\"}");
-      Result<StorageOutcome> outcome = store::execute(*slot.storage, op.request);
-      if (outcome.ok()) {
-        if (const auto* stored = std::get_if<KeyStored>(&outcome.value()))
-          check_reconciled(slot, std::visit([](const auto& r) -> std::string {
-                             using R = std::decay_t<decltype(r)>;
-                             if constexpr (std::is_same_v<R, MergeVersions> || std::is_same_v<R, PutState>) return r.key;
-                             else return "";
-                           }, op.request), stored->state.siblings);
-      }
-      work.push_back(slot.core->on_storage_done(op.token, std::move(outcome)));
+      // With asynchronous storage, ops wait and complete later in random order (release_storage);
+      // otherwise each completes at once, in order.
+      if (schedule_.async_storage && !options_.trace) slot.queued.push_back(std::move(op));
+      else work.push_back(execute(slot, op));
     }
     for (auto& send : e.sends) network_.send(now_, slot.id, std::move(send.to), std::move(send.message));
     for (auto& reply : e.replies) network_.send(now_, slot.id, std::move(reply.client), ToClient{std::move(reply.reply)});
+  }
+}
+
+void Cluster::release_storage(NodeSlot& slot) {
+  // Each tick, a random number of the waiting ops complete, in random order: the shell's freedom in
+  // effects.h (reordering, group commit), which the core's ordering contract must survive.
+  if (slot.queued.empty()) return;  // draws nothing: runs without async storage keep their streams
+  std::uint64_t count = network_.random().below(slot.queued.size() + 1);
+  while (count-- > 0 && !slot.queued.empty() && slot.core) {
+    const std::size_t i = network_.random().below(slot.queued.size());
+    StorageOp op = std::move(slot.queued[i]);
+    slot.queued.erase(slot.queued.begin() + static_cast<std::ptrdiff_t>(i));
+    process(slot, execute(slot, op));
   }
 }
 
@@ -108,7 +129,10 @@ void Cluster::record_step(NodeSlot& slot, const SpecStep& step) {
       const Version& v = step.versions.front();
       created_[step.key].push_back(v);
       auto op = op_of_request_.find({step.client, step.request_id});
-      DYNAMO_CHECK(op != op_of_request_.end());
+      if (op == op_of_request_.end()) {
+        fail("node " + slot.id + " made a version for a request no client sent: " + step.client);
+        break;
+      }
       dot_of_op_[op->second] = v.dot;
       for (const auto& t : step.targets)
         if (!t.hint.empty()) used_fallback_.insert(op->second);

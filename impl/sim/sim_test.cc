@@ -34,5 +34,17 @@ TEST(Simulation, TheSameScheduleGivesTheSameTraceByteForByte) {
   EXPECT_NE(simulate(s, traced).trace, a.trace) << "a different seed must give a different run";
 }
 
+TEST(Simulation, AThousandNodeCoresRunInOneProcess) {
+  Schedule shape;
+  shape.nodes = 1000;
+  shape.data_centres = 4;
+  shape.clients = 20;
+  shape.keys = 50;
+  Schedule s = random_schedule(3, 300, true, shape);
+  SimResult r = simulate(s);
+  EXPECT_TRUE(r.ok) << r.failure;
+  EXPECT_GT(r.counts.writes_acknowledged, 50u);
+}
+
 }  // namespace
 }  // namespace dynamo::sim

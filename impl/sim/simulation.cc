@@ -14,7 +14,10 @@ Cluster::Cluster(const Schedule& schedule, SimOptions options)
   std::vector<Member> members;
   for (std::uint32_t i = 1; i <= schedule_.nodes; ++i)
     members.push_back(Member{"n" + std::to_string(i), "dc-" + std::to_string((i - 1) % std::max(1u, schedule_.data_centres) + 1), 1});
-  auto ring = Ring::build(std::move(members), 64);
+  // Q: 64 partitions, or the next power of two at or above the node count (every node owns one).
+  std::uint32_t q = 64;
+  while (q < schedule_.nodes) q *= 2;
+  auto ring = Ring::build(std::move(members), q);
   DYNAMO_CHECK(ring.ok());
   ring_ = std::make_shared<const Ring>(std::move(ring).value());
   network_.set_faults(schedule_.loss_per_mille, schedule_.duplicate_per_mille, schedule_.max_delay);
@@ -23,7 +26,7 @@ Cluster::Cluster(const Schedule& schedule, SimOptions options)
   clients_.push_back(ClientSlot{"final", {}, {}, 1, 1});  // the final reads
   trace_header();
   for (const auto& m : ring_->members()) {
-    nodes_.push_back(NodeSlot{m.id, std::make_unique<store::MemoryStore>(), std::nullopt, 0, 0});
+    nodes_.push_back(NodeSlot{m.id, std::make_unique<store::MemoryStore>(), std::nullopt, 0, 0, {}});
   }
   for (auto& slot : nodes_) boot(slot, false);
 }
@@ -53,7 +56,8 @@ void Cluster::apply(const Step& step) {
       return;
     case StepKind::kPartition:
       ++result_.counts.partitions;
-      for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i].side = (step.a >> i) & 1u;
+      // The mask names the side of the first 32 nodes; later nodes stay on side 0.
+      for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i].side = i < 32 ? (step.a >> i) & 1u : 0u;
       return;
     case StepKind::kHeal:
       for (auto& slot : nodes_) slot.side = 0;
@@ -66,7 +70,10 @@ void Cluster::tick() {
   Envelope e;
   while (network_.next_due(now_, e)) deliver(e);
   for (auto& slot : nodes_)
-    if (slot.core) process(slot, slot.core->on_tick(now_ * 10));
+    if (slot.core) {
+      release_storage(slot);
+      if (slot.core) process(slot, slot.core->on_tick(now_ * 10));
+    }
   expire_clients();
 }
 
@@ -100,6 +107,8 @@ void Cluster::liveness_phase() {
   while (result_.ok) {
     std::optional<std::string> why;
     if (!clients_idle()) why = "client operations still in flight";
+    else if (std::any_of(nodes_.begin(), nodes_.end(), [](const NodeSlot& n) { return !n.queued.empty(); }))
+      why = "storage operations still in flight";
     else why = settled();
     if (!why) break;
     if (now_ - start >= schedule_.liveness_ticks) {

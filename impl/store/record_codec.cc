@@ -236,7 +236,7 @@ std::string printable_key(std::string_view key) {
 
 Result<std::string> encode_key_state(std::string_view key, const KeyState& state) {
   const std::string what = "key '" + printable_key(key) + "'";
-  if (key.size() > limits::kMaxKeyBytes) return Error{what + ": key exceeds kMaxKeyBytes"};
+  if (key.size() > limits::kMaxStorageKeyBytes) return Error{what + ": key exceeds kMaxStorageKeyBytes"};
   if (state.siblings.size() > limits::kMaxSiblings)
     return Error{what + ": " + std::to_string(state.siblings.size()) + " siblings exceed kMaxSiblings=" +
                  std::to_string(limits::kMaxSiblings) + "; the client must reconcile them with a put"};
@@ -276,7 +276,7 @@ Result<KeyState> decode_key_state(std::string_view key, std::string_view bytes) 
 
 Result<std::string> encode_hint(const Hint& hint) {
   const std::string what = "hint for key '" + printable_key(hint.key) + "'";
-  if (hint.key.size() > limits::kMaxKeyBytes) return Error{what + ": key exceeds kMaxKeyBytes"};
+  if (hint.key.size() > limits::kMaxStorageKeyBytes) return Error{what + ": key exceeds kMaxStorageKeyBytes"};
   if (hint.target.empty() || hint.target.size() > limits::kMaxNodeIdBytes)
     return Error{what + ": target node id must be 1.." + std::to_string(limits::kMaxNodeIdBytes) + " bytes"};
   std::string out = start_record(Kind::kHint);
@@ -293,7 +293,7 @@ Result<Hint> decode_hint(std::string_view name, std::string_view bytes) {
   Reader in(body.value());
   Hint hint;
   hint.target = in.bytes("hint target", limits::kMaxNodeIdBytes);
-  hint.key = in.bytes("hint key", limits::kMaxKeyBytes);
+  hint.key = in.bytes("hint key", limits::kMaxStorageKeyBytes);
   if (!in.failed() && hint.target.empty()) in.fail("empty hint target");
   if (auto v = in.version()) hint.version = std::move(*v);
   if (!in.failed() && !in.at_end()) in.fail("trailing bytes after the hint");

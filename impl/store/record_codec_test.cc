@@ -152,7 +152,7 @@ TEST(RecordCodec, LimitsAreRefusedWhenWriting) {
   auto too_big = encode_key_state("k", big);
   ASSERT_FALSE(too_big.ok());
   EXPECT_NE(too_big.error().message.find("kMaxValueBytes"), std::string::npos);
-  EXPECT_FALSE(encode_key_state(std::string(limits::kMaxKeyBytes + 1, 'k'), KeyState{}).ok());
+  EXPECT_FALSE(encode_key_state(std::string(limits::kMaxStorageKeyBytes + 1, 'k'), KeyState{}).ok());
 }
 
 TEST(RecordCodec, ErrorsPrintKeysSafely) {
