@@ -93,7 +93,8 @@ void Cluster::release_storage(NodeSlot& slot) {
   // Each tick, a random number of the waiting ops complete, in random order: the shell's freedom in
   // effects.h (reordering, group commit), which the core's ordering contract must survive.
   if (slot.queued.empty()) return;  // draws nothing: runs without async storage keep their streams
-  std::uint64_t count = network_.random().below(slot.queued.size() + 1);
+  // Once faults stop, storage is prompt too: every waiting op completes this tick.
+  std::uint64_t count = faults_on_ ? network_.random().below(slot.queued.size() + 1) : slot.queued.size();
   while (count-- > 0 && !slot.queued.empty() && slot.core) {
     const std::size_t i = network_.random().below(slot.queued.size());
     StorageOp op = std::move(slot.queued[i]);
