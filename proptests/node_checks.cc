@@ -146,6 +146,55 @@ TEST(NodeChecks, RequestsBeyondTheInFlightLimitAreRefusedAsBusy) {
   }
 }
 
+// A key whose preference list (N=3 of n1..n4) starts at `node`.
+std::string key_led_by(const NodeConfig& config, const std::string& node) {
+  for (int i = 0;; ++i) {
+    const std::string k = "k" + std::to_string(i);
+    if (config.ring->preference_list(config.ring->partition_of_key(k), 3).value().front() == node) return k;
+  }
+}
+
+TEST(NodeChecks, APutWithoutWAcknowledgementsIsAnsweredUnknownNeverOk) {
+  NodeConfig config = test_config("n1");
+  Node node = Node::create(config).value();
+  store::MemoryStore storage;
+  settle(node, storage, node.start());
+  ClientRequest put;
+  put.op = OpKind::kPut;
+  put.key = key_led_by(config, "n1");
+  put.value = "v";
+  Effects out = settle(node, storage, node.on_client_request("c", put));
+  EXPECT_TRUE(out.replies.empty()) << "W=2: the coordinator's own store is not enough";
+  EXPECT_EQ(out.sends.size(), 2u) << "Store to the two other replicas";
+  std::vector<Reply> replies;
+  for (int tick = 1; tick <= 60 && replies.empty(); ++tick) replies = settle(node, storage, node.on_tick(tick)).replies;
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].reply.status, ReplyStatus::kUnknown) << replies[0].reply.message;
+  EXPECT_NE(replies[0].reply.message.find("may survive"), std::string::npos);
+  EXPECT_EQ(node.stats().suspected, 2u) << "the silent replicas are suspected";
+}
+
+TEST(NodeChecks, ConcurrentPutsOfOneKeyAtOneCoordinatorGetDistinctDots) {
+  NodeConfig config = test_config("n1");
+  Node node = Node::create(config).value();
+  store::MemoryStore storage;
+  settle(node, storage, node.start());
+  ClientRequest put;
+  put.op = OpKind::kPut;
+  put.key = key_led_by(config, "n1");
+  // Both requests arrive before any storage op completes (an asynchronous shell).
+  put.request_id = 1;
+  Effects first = node.on_client_request("a", put);
+  put.request_id = 2;
+  Effects second = node.on_client_request("b", put);
+  EXPECT_EQ(first.storage.size(), 1u);
+  EXPECT_TRUE(second.storage.empty()) << "the second put waits until the first has written";
+  settle(node, storage, std::move(first));
+  const auto state = storage.read(storage_key("default", put.key)).value();
+  ASSERT_EQ(state.siblings.size(), 2u) << "two blind puts are two siblings";
+  EXPECT_NE(state.siblings[0].dot, state.siblings[1].dot);
+}
+
 TEST(NodeChecks, AMalformedPeerMessageIsDroppedAndCounted) {
   Node node = make_node("n1");
   Version v;  // counter 0: not a real dot

@@ -237,6 +237,13 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
   return out;
 }
 
+void Node::flush(Effects& out) {
+  if (!buffered_since_sync_ || sync_in_flight_) return;
+  buffered_since_sync_ = false;
+  sync_in_flight_ = true;
+  issue(out, Sync{}, Synced{});
+}
+
 Effects Node::on_tick(std::uint64_t now_ms) {
   Effects out;
   ++now_;
@@ -245,11 +252,7 @@ Effects Node::on_tick(std::uint64_t now_ms) {
   expire_gets(out);
   expire_handoffs();
   const auto& t = config_.timing;
-  if (now_ % t.flush_every == 0 && buffered_since_sync_ && !sync_in_flight_) {
-    buffered_since_sync_ = false;
-    sync_in_flight_ = true;
-    issue(out, Sync{}, Synced{});
-  }
+  if (now_ % t.flush_every == 0) flush(out);
   if (now_ % t.hint_scan_every == 0) scan_hints(out);
   if (now_ % t.anti_entropy_every == 0) anti_entropy(out);
   return out;

@@ -21,6 +21,8 @@
 //                   home; a hint is deleted only after its target acknowledged storing it durably.
 //   anti_entropy    every anti_entropy_every ticks, a page of keys is pushed to the key's other
 //                   primaries (KeySync), which answer with what they hold if it differs.
+//   flush           every flush_every ticks, the buffered writes completed since the last sync are
+//                   synced (the write buffer's periodic writer).
 // Failure detection is local: a node that does not answer a request in time is suspected for
 // suspect_for ticks (skipped by the sloppy list, no handoffs to it), and any message from it clears
 // the suspicion. Nothing about suspicions is shared.
@@ -163,6 +165,9 @@ class Node {
                           const std::string& hint, Result<StorageOutcome> outcome);
   void on_replica_view(Effects& out, const ReplicaView& done, Result<StorageOutcome> outcome);
   void on_repair(Effects& out, const std::string& from, const RepairRequest& repair);
+
+  // The periodic writer (spec: Flush): syncs the buffered writes completed since the last sync.
+  void flush(Effects& out);
 
   // Hinted handoff and anti-entropy (node_handoff.cc).
   void scan_hints(Effects& out);
