@@ -154,15 +154,23 @@ std::string key_led_by(const NodeConfig& config, const std::string& node) {
   }
 }
 
-TEST(NodeChecks, APutWithoutWAcknowledgementsIsAnsweredUnknownNeverOk) {
+// n1 of n1..n4, started, with its storage, and a put of a key n1 leads the preference list of.
+struct Coordinator {
   NodeConfig config = test_config("n1");
   Node node = Node::create(config).value();
   store::MemoryStore storage;
-  settle(node, storage, node.start());
   ClientRequest put;
-  put.op = OpKind::kPut;
-  put.key = key_led_by(config, "n1");
-  put.value = "v";
+  Coordinator() {
+    settle(node, storage, node.start());
+    put.op = OpKind::kPut;
+    put.key = key_led_by(config, "n1");
+    put.value = "v";
+  }
+};
+
+TEST(NodeChecks, APutWithoutWAcknowledgementsIsAnsweredUnknownNeverOk) {
+  Coordinator c;
+  auto& [config, node, storage, put] = c;
   Effects out = settle(node, storage, node.on_client_request("c", put));
   EXPECT_TRUE(out.replies.empty()) << "W=2: the coordinator's own store is not enough";
   EXPECT_EQ(out.sends.size(), 2u) << "Store to the two other replicas";
@@ -175,13 +183,8 @@ TEST(NodeChecks, APutWithoutWAcknowledgementsIsAnsweredUnknownNeverOk) {
 }
 
 TEST(NodeChecks, ConcurrentPutsOfOneKeyAtOneCoordinatorGetDistinctDots) {
-  NodeConfig config = test_config("n1");
-  Node node = Node::create(config).value();
-  store::MemoryStore storage;
-  settle(node, storage, node.start());
-  ClientRequest put;
-  put.op = OpKind::kPut;
-  put.key = key_led_by(config, "n1");
+  Coordinator c;
+  auto& [config, node, storage, put] = c;
   // Both requests arrive before any storage op completes (an asynchronous shell).
   put.request_id = 1;
   Effects first = node.on_client_request("a", put);

@@ -83,16 +83,35 @@ std::string Node::suspect_silent(const std::vector<SpecTarget>& targets,
   return silent;
 }
 
-std::vector<std::string> Node::preference_list(std::string_view key, int n) const {
-  const Ring& ring = *config_.ring;
-  auto list = ring.preference_list(ring.partition_of_key(key), n);
-  DYNAMO_CHECK(list.ok());  // n was validated against the ring with the configuration
-  return std::move(list).value();
+std::uint32_t Node::partition_of(std::string_view key) const {
+  const std::string k(key);
+  if (auto it = partition_cache_.find(k); it != partition_cache_.end()) return it->second;
+  if (partition_cache_.size() >= kPartitionCacheKeys) partition_cache_.clear();
+  const std::uint32_t partition = config_.ring->partition_of_key(key);
+  partition_cache_.emplace(k, partition);
+  return partition;
+}
+
+const std::vector<std::string>& Node::preference_list(std::string_view key, int n) const {
+  const std::uint32_t partition = partition_of(key);
+  const std::uint64_t slot = (std::uint64_t{partition} << 8) | static_cast<std::uint64_t>(n);
+  auto it = preference_cache_.find(slot);
+  if (it == preference_cache_.end()) {
+    auto list = config_.ring->preference_list(partition, n);
+    DYNAMO_CHECK(list.ok());  // n was validated against the ring with the configuration
+    it = preference_cache_.emplace(slot, std::move(list).value()).first;
+  }
+  return it->second;
 }
 
 std::vector<SpecTarget> Node::targets_for(std::string_view key, int n) const {
-  const Ring& ring = *config_.ring;
-  auto sloppy = ring.sloppy_preference_list(ring.partition_of_key(key), n, suspects());
+  const std::set<std::string> down = suspects();
+  if (down.empty()) {  // the common case: the preference list itself
+    std::vector<SpecTarget> targets;
+    for (const auto& node : preference_list(key, n)) targets.push_back(SpecTarget{node, ""});
+    return targets;
+  }
+  auto sloppy = config_.ring->sloppy_preference_list(partition_of(key), n, down);
   DYNAMO_CHECK(sloppy.ok());
   std::vector<SpecTarget> targets;
   for (const auto& slot : sloppy.value().slots) {
@@ -142,11 +161,11 @@ std::optional<ClientReply> Node::admit(const ClientRequest& request, const Store
     refuse.message = "busy: " + std::to_string(in_flight()) + " requests in flight (the limit); retry later";
     return refuse;
   }
-  auto primaries = preference_list(request.key, n);
+  const auto& primaries = preference_list(request.key, n);
   if (std::find(primaries.begin(), primaries.end(), config_.id) == primaries.end()) {
     refuse.status = ReplyStatus::kRedirect;
     refuse.message = "this node is not in the key's preference list; ask one of the coordinators";
-    refuse.coordinators = std::move(primaries);
+    refuse.coordinators = primaries;
     return refuse;
   }
   return std::nullopt;

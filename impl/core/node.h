@@ -123,7 +123,9 @@ class Node {
   std::string suspect_silent(const std::vector<SpecTarget>& targets,
                              const std::function<bool(const std::string&)>& answered);
   std::vector<SpecTarget> targets_for(std::string_view key, int n) const;
-  std::vector<std::string> preference_list(std::string_view key, int n) const;
+  // The key's preference list of n (cached: the ring is fixed for the node's life).
+  const std::vector<std::string>& preference_list(std::string_view key, int n) const;
+  std::uint32_t partition_of(std::string_view key) const;
   std::size_t in_flight() const { return puts_.size() + gets_.size(); }
   // Whether a read of `key` must include hints: when the key has some, or before the first hint scan
   // after a start has counted them (the spec's View always includes them).
@@ -205,6 +207,11 @@ class Node {
   std::string anti_entropy_cursor_;
   bool key_scan_in_flight_ = false;
   NodeStats counters_;
+  // Caches of pure functions of the fixed ring (an MD5 per request was a tenth of the simulator's
+  // time): key -> partition (cleared when it reaches kPartitionCacheKeys), (partition, n) -> list.
+  static constexpr std::size_t kPartitionCacheKeys = 4096;
+  mutable std::unordered_map<std::string, std::uint32_t> partition_cache_;
+  mutable std::unordered_map<std::uint64_t, std::vector<std::string>> preference_cache_;
 };
 
 }  // namespace dynamo

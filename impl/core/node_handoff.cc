@@ -121,7 +121,7 @@ void Node::on_key_sync(Effects& out, const std::string& from, const KeySync& syn
   const StoreConfig* store = find_store(sync.store);
   if (!store) return;
   // Anti-entropy is between primaries of the key (spec: AntiEntropy(n, p, k) with n, p in Pref(k)).
-  const auto primaries = preference_list(sync.key, store->quorum.n);
+  const auto& primaries = preference_list(sync.key, store->quorum.n);
   auto is_primary = [&](const std::string& node) {
     return std::find(primaries.begin(), primaries.end(), node) != primaries.end();
   };

@@ -44,8 +44,7 @@ std::optional<std::string> Cluster::divergence() {
   for (const auto& [key, versions] : created_) {
     const std::vector<Dot> maximal = dots_of(reconcile(versions));
     auto [store, user_key] = split_storage_key(key);
-    auto list = ring_->preference_list(ring_->partition_of_key(user_key), schedule_.n);
-    for (const auto& primary : list.value()) {
+    for (const auto& primary : primaries_of(std::string(user_key))) {
       auto state = node(primary)->storage->read(key);
       if (!state.ok()) return "node " + primary + " cannot read " + key + ": " + state.error().message;
       const std::vector<Dot> held = dots_of(state.value().siblings);

@@ -36,6 +36,16 @@ std::vector<std::string> cart_items(const std::string& value) {
 
 }  // namespace
 
+const std::vector<std::string>& Cluster::primaries_of(const std::string& key) {
+  auto it = primaries_cache_.find(key);
+  if (it == primaries_cache_.end()) {
+    auto list = ring_->preference_list(ring_->partition_of_key(key), schedule_.n);
+    DYNAMO_CHECK(list.ok());
+    it = primaries_cache_.emplace(key, std::move(list).value()).first;
+  }
+  return it->second;
+}
+
 void Cluster::start_op(std::uint32_t index, StepKind kind, std::uint32_t key, bool final) {
   ClientSlot& client = clients_[index];
   if (client.busy) return;  // one operation at a time: this step is skipped
@@ -100,9 +110,8 @@ void Cluster::start_op(std::uint32_t index, StepKind kind, std::uint32_t key, bo
   ++result_.counts.operations;
   op_of_request_[{client.id, op.request_id}] = op.op;
   // Partition-aware: straight to a primary of the key, chosen at random.
-  auto list = ring_->preference_list(ring_->partition_of_key(request.key), schedule_.n);
-  DYNAMO_CHECK(list.ok());
-  const std::string coordinator = list.value()[network_.random().below(list.value().size())];
+  const auto& list = primaries_of(request.key);
+  const std::string coordinator = list[network_.random().below(list.size())];
   client.busy = std::move(op);
   network_.send(now_, client.id, coordinator, ToNode{std::move(request)});
 }

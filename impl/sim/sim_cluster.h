@@ -95,6 +95,8 @@ class Cluster {
   bool clients_idle() const;
   void finish(ClientSlot& client, check::Outcome outcome, std::optional<std::vector<check::WriteId>> siblings);
   std::string key_name(std::uint32_t key) const { return "k" + std::to_string(key); }
+  // The preference list of a user key (cached; the ring never changes in a run).
+  const std::vector<std::string>& primaries_of(const std::string& key);
 
   // sim_checks.cc
   void check_overlap(const ClientOp& get, const std::vector<Version>& result);
@@ -137,6 +139,7 @@ class Cluster {
   // Spec ids for traces: (node, coordinator's put or get id) -> global id.
   std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> spec_put_id_, spec_get_id_;
   std::uint64_t next_spec_put_ = 1, next_spec_get_ = 1;
+  std::map<std::string, std::vector<std::string>> primaries_cache_;
   // (fallback, hint sequence) -> the key and version it handed off (a HandoffAck names only the hint).
   std::map<std::pair<std::string, std::uint64_t>, std::pair<std::string, Version>> handed_off_;
 };
