@@ -17,41 +17,13 @@ namespace {
 struct Totals {
   std::uint64_t schedules = 0;
   sim::SimCounts counts;
-  void add(const sim::SimCounts& c) {
+  void add(const sim::SimCounts& run) {
     ++schedules;
-    counts.operations += c.operations;
-    counts.writes_acknowledged += c.writes_acknowledged;
-    counts.writes_unknown += c.writes_unknown;
-    counts.writes_failed += c.writes_failed;
-    counts.reads_ok += c.reads_ok;
-    counts.reads_with_siblings += c.reads_with_siblings;
-    counts.max_siblings = std::max(counts.max_siblings, c.max_siblings);
-    counts.crashes += c.crashes;
-    counts.partitions += c.partitions;
-    counts.messages_lost += c.messages_lost;
-    counts.messages_duplicated += c.messages_duplicated;
-    counts.hinted_stores += c.hinted_stores;
-    counts.handoffs += c.handoffs;
-    counts.read_repairs += c.read_repairs;
-    counts.ticks_to_converge = std::max(counts.ticks_to_converge, c.ticks_to_converge);
-    counts.overlap_checked += c.overlap_checked;
-    counts.stale_reads += c.stale_reads;
+    sim::add_counts(counts, run);
   }
   void print(const char* name) const {
-    const auto& c = counts;
-    std::printf("simulator counts, %s: %llu schedules, %llu operations: %llu writes acknowledged, %llu unknown, %llu failed; "
-                "%llu reads ok (%llu with siblings, at most %llu); faults: %llu crashes, %llu partitions, "
-                "%llu messages lost, %llu duplicated; %llu hinted stores, %llu handoffs, %llu read repairs; "
-                "slowest convergence %llu ticks; quorum overlap: %llu checks, %llu stale reads\n",
-                name, (unsigned long long)schedules, (unsigned long long)c.operations,
-                (unsigned long long)c.writes_acknowledged, (unsigned long long)c.writes_unknown,
-                (unsigned long long)c.writes_failed, (unsigned long long)c.reads_ok,
-                (unsigned long long)c.reads_with_siblings, (unsigned long long)c.max_siblings,
-                (unsigned long long)c.crashes, (unsigned long long)c.partitions, (unsigned long long)c.messages_lost,
-                (unsigned long long)c.messages_duplicated, (unsigned long long)c.hinted_stores,
-                (unsigned long long)c.handoffs, (unsigned long long)c.read_repairs,
-                (unsigned long long)c.ticks_to_converge, (unsigned long long)c.overlap_checked,
-                (unsigned long long)c.stale_reads);
+    std::printf("simulator counts, %s: %llu schedules, %s\n", name, (unsigned long long)schedules,
+                sim::describe_counts(counts).c_str());
     std::fflush(stdout);
   }
 };

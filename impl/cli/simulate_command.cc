@@ -32,16 +32,7 @@ void run(const SimulateOptions& o) {
   sim::Schedule s = sim::random_schedule(o.seed, o.operations, o.faults, o.shape);
   if (o.show_schedule) std::printf("%s", s.describe().c_str());
   sim::SimResult r = sim::simulate(s, sim::SimOptions{.trace = !o.trace_path.empty(), .keep_history = true});
-  const auto& c = r.counts;
-  std::printf("seed %llu: %llu operations; writes %llu acknowledged, %llu unknown, %llu failed; reads %llu ok "
-              "(%llu with siblings); %llu crashes, %llu partitions, %llu messages lost, %llu duplicated; "
-              "%llu hinted stores, %llu handoffs, %llu read repairs; converged %llu ticks after faults stopped\n",
-              (unsigned long long)o.seed, (unsigned long long)c.operations, (unsigned long long)c.writes_acknowledged,
-              (unsigned long long)c.writes_unknown, (unsigned long long)c.writes_failed, (unsigned long long)c.reads_ok,
-              (unsigned long long)c.reads_with_siblings, (unsigned long long)c.crashes, (unsigned long long)c.partitions,
-              (unsigned long long)c.messages_lost, (unsigned long long)c.messages_duplicated,
-              (unsigned long long)c.hinted_stores, (unsigned long long)c.handoffs, (unsigned long long)c.read_repairs,
-              (unsigned long long)c.ticks_to_converge);
+  std::printf("seed %llu: %s\n", (unsigned long long)o.seed, sim::describe_counts(r.counts).c_str());
   if (!o.trace_path.empty()) {
     std::string text;
     for (const auto& line : r.trace) text += line + "\n";

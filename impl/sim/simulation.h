@@ -47,6 +47,11 @@ struct SimCounts {
   std::uint64_t stale_reads = 0;
 };
 
+// Adds one run's counts to a total (sums; the maxima stay maxima).
+void add_counts(SimCounts& total, const SimCounts& run);
+// The counts in one line: what a run (or a total of runs) exercised.
+std::string describe_counts(const SimCounts& counts);
+
 struct SimOptions {
   bool trace = false;          // keep the NDJSON trace
   bool keep_history = false;   // keep the client history (always checked; kept for printing)
