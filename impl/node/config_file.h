@@ -1,0 +1,61 @@
+// config_file.h: the node's TOML configuration file (`dynamo node --config FILE`), loaded into the
+// core's NodeConfig pieces plus what only the runtime needs (addresses, data directory, engine).
+// Documented, field by field, in docs/configuration.md; every error names the file, the key and
+// what would fix it ("node.toml: stores.default.w = 4 exceeds n = 3").
+//
+//   [node]
+//   id = "n1"                              # 1..64 bytes, unique in the cluster
+//   data_centre = "dc1"
+//   weight = 1                             # capacity weight, 1..1000
+//   data_dir = "/var/lib/dynamo/n1"        # created if missing; holds RocksDB and the epoch file
+//   storage = "rocksdb"                    # or "memory" (tests only: nothing survives a restart)
+//   peer = "tcp://127.0.0.1:7101"          # NNG URL other nodes send to
+//   client = "tcp://127.0.0.1:7102"        # NNG URL clients (CLI, client library) send to
+//   http = "127.0.0.1:7100"                # host:port of the HTTP API
+//   [cluster]
+//   partitions = 1024                      # Q
+//   [[cluster.members]]                    # the initial members, in join order (self included)
+//   id = "n1"  data_centre = "dc1"  weight = 1  peer = "..."  client = "..."  http = "..."
+//   [stores.default]                       # one table per named store; "default" must exist
+//   n = 3  r = 2  w = 2  replicas = "buffered"   # or "durable"
+//   max_value_bytes = 1048576
+//   [timing]                               # optional; ticks are tick_ms long
+//   tick_ms = 10  request_timeout = 40  suspect_for = 60  hint_scan_every = 10
+//   handoff_timeout = 30  flush_every = 5  anti_entropy_every = 100
+//   [limits]                               # optional (node_config.h NodeLimits)
+//   max_pending_hints_per_target = 10000  max_requests_in_flight = 10000
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "impl/core/node_config.h"
+#include "impl/core/result.h"
+#include "impl/net/wire.h"
+
+namespace dynamo::node {
+
+enum class Engine { kRocksDb, kMemory };
+
+struct NodeFileConfig {
+  net::MemberAddress self;                  // this node: id, dc, weight and its three addresses
+  std::string data_dir;
+  Engine engine = Engine::kRocksDb;
+  std::uint32_t partitions = limits::kDefaultPartitions;
+  std::vector<net::MemberAddress> members;  // join order; self is one of them (same fields)
+  std::vector<StoreConfig> stores;          // "default" among them
+  NodeTiming timing;
+  NodeLimits limits;
+  std::uint32_t tick_ms = 10;
+};
+
+// Parses and validates; `origin` (a file name) prefixes every error.
+Result<NodeFileConfig> parse_node_config(std::string_view toml_text, std::string_view origin);
+// Reads the file, then parse_node_config.
+Result<NodeFileConfig> load_node_config(const std::string& path);
+// The TOML text that parse_node_config reads back as `config` (used by `dynamo cluster up`).
+std::string render_node_config(const NodeFileConfig& config);
+
+}  // namespace dynamo::node
