@@ -39,6 +39,11 @@ struct WireLimits {
 };
 inline constexpr WireLimits kReadLimits{};
 
+// Bounds of wire fields the core has no limit for (spec/README.md "Wire protocol", Limits).
+inline constexpr std::size_t kMaxTextBytes = 4096;    // refusals, reply messages, batch errors
+inline constexpr std::size_t kMaxAddressBytes = 256;  // NNG and HTTP addresses in a RingInfo
+inline constexpr std::size_t kMaxStores = 256;        // stores in a RingInfo
+
 // --- node -> node ---
 struct PeerBatch {
   std::string from;                    // the sender's node id
