@@ -18,12 +18,8 @@ if(DYNAMO_TESTS)
   add_executable(http_api_tests
     ${CMAKE_CURRENT_LIST_DIR}/http_api_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cc)
-  # dynamo_wire before dynamo_core: the codec calls the core, and static libraries resolve left to right.
-  if(TARGET dynamo_wire)
-    target_link_libraries(http_api_tests PRIVATE dynamo_http dynamo_wire dynamo_core GTest::gtest_main)
-    target_compile_definitions(http_api_tests PRIVATE DYNAMO_HAVE_WIRE)
-  else()
-    target_link_libraries(http_api_tests PRIVATE dynamo_http dynamo_core GTest::gtest_main)
-  endif()
+  # dynamo_wire (the context codec) before dynamo_core: the codec calls the core, and static
+  # libraries resolve left to right.
+  target_link_libraries(http_api_tests PRIVATE dynamo_http dynamo_wire dynamo_core GTest::gtest_main)
   gtest_discover_tests(http_api_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
 endif()

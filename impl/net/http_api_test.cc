@@ -12,38 +12,6 @@
 #include "impl/net/multipart.h"
 #include "impl/net/wire.h"
 
-#ifndef DYNAMO_HAVE_WIRE
-// Test-only stand-in for the context codec while impl/net/wire.cc (target dynamo_wire) does not exist
-// yet; compiled only when that target is absent. A tiny text form: "ctx1" then, per summary entry,
-// "s actor counter stamp\n" and, per cloud dot, "d actor counter stamp\n" (actors without spaces).
-#include <sstream>
-namespace dynamo::net {
-std::string encode_context(const CausalContext& context) {
-  std::string out = "ctx1\n";
-  for (const auto& e : context.summary().entries())
-    out += "s " + e.actor + " " + std::to_string(e.counter) + " " + std::to_string(e.stamp_ms) + "\n";
-  for (const auto& d : context.cloud())
-    out += "d " + d.actor + " " + std::to_string(d.counter) + " " + std::to_string(d.stamp_ms) + "\n";
-  return out;
-}
-Result<CausalContext> decode_context(std::string_view bytes, const WireLimits&) {
-  if (bytes.substr(0, 5) != "ctx1\n") return Error{"wire: not a context"};
-  std::istringstream in(std::string(bytes.substr(5)));
-  std::vector<ClockEntry> entries;
-  std::vector<Dot> dots;
-  std::string kind, actor;
-  std::uint64_t counter = 0, stamp = 0;
-  while (in >> kind >> actor >> counter >> stamp) {
-    if (kind == "s") entries.push_back({actor, counter, stamp});
-    else if (kind == "d") dots.push_back({actor, counter, stamp});
-    else return Error{"wire: bad entry"};
-  }
-  if (!in.eof()) return Error{"wire: trailing bytes"};
-  return CausalContext::from_parts(VectorClock::from_entries(std::move(entries)), std::move(dots));
-}
-}  // namespace dynamo::net
-#endif
-
 namespace dynamo::net {
 namespace {
 
