@@ -9,7 +9,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "dynamo: a formally-checked reference implementation of Amazon's Dynamo key-value store.\n"
-      "Exit codes: 0 ok, 1 the command found a problem, 2 bad usage or input."};
+      "Exit codes: 0 ok, 1 the command found a problem, 2 bad usage or input, 3 key not found,\n"
+      "4 cluster unavailable or quorum not met in time (a write may or may not have happened)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dynamo 0.1.0");
   dynamo::cli::add_ring_command(app);
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
   dynamo::cli::add_conformance_command(app);
   dynamo::cli::add_check_history_command(app);
   dynamo::cli::add_simulate_command(app);
+  dynamo::cli::add_node_command(app);
+  dynamo::cli::add_cluster_command(app);
+  dynamo::cli::add_kv_commands(app);
+  dynamo::cli::add_status_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "impl/cli/cluster_client.h"
+#include "impl/cli/commands.h"
 #include "impl/core/key_hash.h"
 #include "impl/core/limits.h"
 #include "impl/core/ring.h"
@@ -140,12 +142,42 @@ std::string run_ring_simulation(const RingOptions& options, std::ostream& out) {
   return "";
 }
 
+// The live form: the ring a running node serves, its members and addresses, and where keys live.
+void print_live_ring(client::Client& client, const RingOptions& options, std::ostream& out) {
+  const net::RingInfo& info = client.ring();
+  std::vector<Member> members;
+  for (const auto& m : info.members) members.push_back(m.member);
+  Result<Ring> built = Ring::build(members, info.partitions);
+  if (!built.ok()) throw CLI::RuntimeError("the node's ring is invalid: " + built.error().message, kExitFailed);
+  const Ring& ring = built.value();
+  out << "Live ring: " << ring.members().size() << " nodes in " << ring.data_centre_count()
+      << " data centres, Q = " << ring.partitions() << " partitions\n";
+  for (const auto& m : info.members)
+    out << "  " << m.member.id << " (" << m.member.dc << ", weight " << m.member.weight << "): http " << m.http_address
+        << ", client " << m.client_address << ", peer " << m.peer_address << "\n";
+  out << "Stores:";
+  int n = 3;
+  for (const auto& s : info.stores) {
+    out << " " << s.name << " (N=" << s.n << " R=" << s.r << " W=" << s.w << ", replicas "
+        << (s.durable_replicas ? "durable" : "buffered") << ")";
+    if (s.name == "default") n = s.n;
+  }
+  out << "\n\n";
+  print_counts(ring, out);
+  if (options.show_owners) print_owners(ring, out);
+  RingOptions keys = options;
+  keys.n = n;
+  keys.down.clear();
+  for (const std::string& key : options.keys) print_key(ring, keys, key, out);
+}
+
 void add_ring_command(CLI::App& app) {
   auto options = std::make_shared<RingOptions>();
   CLI::App* ring = app.add_subcommand(
       "ring", "Show the ring: partitions per node, and where keys live (preference and sloppy lists)");
   ring->footer(
-      "Example:\n  dynamo ring --simulate --nodes 8 --dcs 2 --q 64 --n 3 --key cart:42 --down node-3\n"
+      "Without --simulate, asks a running node (--node) for its ring.\n"
+      "Example:\n  dynamo ring --key cart:42\n  dynamo ring --simulate --nodes 8 --dcs 2 --q 64 --n 3 --key cart:42 --down node-3\n"
       "Nodes are node-1..node-K, joined in that order; node i is in dc-((i-1) mod D + 1).\n"
       "The rules are spec/README.md, section Ring (MD5 ring, Q equal partitions, strategy 3).");
   ring->add_flag("--simulate", options->simulate,
@@ -165,11 +197,14 @@ void add_ring_command(CLI::App& app) {
       ->delimiter(',');
   ring->add_option("--key", options->keys, "A key to locate (repeatable)");
   ring->add_flag("--owners", options->show_owners, "Also print the owner of every partition");
-  ring->callback([options] {
+  auto cluster = std::make_shared<ClusterOptions>();
+  add_cluster_options(*ring, *cluster);
+  ring->callback([options, cluster] {
     if (!options->simulate) {
-      throw CLI::ValidationError(
-          "ring", "the live form (asking a running node for its ring) needs a running node, which a later "
-                  "version provides; use --simulate to compute the ring from a described membership");
+      std::ostringstream out;
+      print_live_ring(*connect_or_throw(*cluster), *options, out);
+      std::cout << out.str();
+      return;
     }
     std::ostringstream out;
     const std::string problem = run_ring_simulation(*options, out);

@@ -119,7 +119,8 @@ struct ClientReply {
   std::string message;                 // why, for every status but kOk
   std::vector<Version> siblings;       // a get: every causally-maximal version (tombstones included)
   CausalContext context;               // a get: read_context(siblings); a put: the new version's history
-  std::optional<Dot> dot;              // a put or delete: the new version's dot
+  std::optional<Dot> dot;              // a put or delete: the new version's dot (kOk, and kUnknown
+                                       // once the version was made: it may exist)
   std::vector<std::string> coordinators;  // kRedirect: the key's preference list
 };
 

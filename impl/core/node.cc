@@ -32,6 +32,16 @@ NodeStats Node::stats() const {
   return s;
 }
 
+std::vector<Node::PeerView> Node::peer_views() const {
+  std::vector<PeerView> out;
+  for (const auto& member : config_.ring->members()) {
+    if (member.id == config_.id) continue;
+    auto hints = pending_hints_.find(member.id);
+    out.push_back({member.id, suspected(member.id), hints == pending_hints_.end() ? 0 : hints->second});
+  }
+  return out;
+}
+
 bool Node::quiescent() const {
   return pending_.empty() && puts_.empty() && gets_.empty() && handoffs_.empty();
 }

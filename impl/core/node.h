@@ -71,6 +71,13 @@ class Node {
   std::uint64_t epoch() const { return config_.epoch; }
   const NodeConfig& config() const { return config_; }
   NodeStats stats() const;
+  // What this node thinks of each other member (for `dynamo status`; local, never gossiped).
+  struct PeerView {
+    std::string id;
+    bool suspected = false;
+    std::size_t hints_pending = 0;  // hints kept here for that member
+  };
+  std::vector<PeerView> peer_views() const;
   // True when nothing is in flight: no request, handoff, scan or storage op pending.
   bool quiescent() const;
 

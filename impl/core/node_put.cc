@@ -59,6 +59,8 @@ void Node::answer_put(Effects& out, PutOp& op, ReplyStatus status, std::string m
   if (status == ReplyStatus::kOk) {
     reply.dot = op.version.dot;
     reply.context = op.version.history();
+  } else if (status == ReplyStatus::kUnknown && op.version.dot.counter > 0) {
+    reply.dot = op.version.dot;  // names the write that may have happened (a tombstone read later)
   }
   out.replies.push_back(Reply{op.client, std::move(reply)});
 }

@@ -23,6 +23,9 @@ Result<std::vector<StoredHint>> hints_for_key(Storage& storage, const std::strin
 
 struct Executor {
   Storage& storage;
+  // Group commit: durable writes are made buffered; the caller syncs once for all of them.
+  bool defer_sync = false;
+  Durability durability(Durability wanted) const { return defer_sync ? Durability::kBuffered : wanted; }
 
   Result<StorageOutcome> operator()(const ReadKey& r) const {
     auto state = storage.read(r.key);
@@ -36,22 +39,22 @@ struct Executor {
     return StorageOutcome{std::move(out)};
   }
   Result<StorageOutcome> operator()(const MergeVersions& m) const {
-    auto state = storage.merge(m.key, m.versions, m.durability);
+    auto state = storage.merge(m.key, m.versions, durability(m.durability));
     if (!state.ok()) return state.error();
     return StorageOutcome{KeyStored{std::move(state).value()}};
   }
   Result<StorageOutcome> operator()(const PutState& p) const {
-    auto state = storage.put_state(p.key, p.state, p.durability);
+    auto state = storage.put_state(p.key, p.state, durability(p.durability));
     if (!state.ok()) return state.error();
     return StorageOutcome{KeyStored{std::move(state).value()}};
   }
   Result<StorageOutcome> operator()(const AddHint& a) const {
-    auto id = storage.add_hint(a.hint, a.durability);
+    auto id = storage.add_hint(a.hint, durability(a.durability));
     if (!id.ok()) return id.error();
     return StorageOutcome{HintAdded{std::move(id).value()}};
   }
   Result<StorageOutcome> operator()(const DeleteHint& d) const {
-    if (auto s = storage.delete_hint(d.id, Durability::kDurable); !s.ok()) return s.error();
+    if (auto s = storage.delete_hint(d.id, durability(Durability::kDurable)); !s.ok()) return s.error();
     return StorageOutcome{Done{}};
   }
   Result<StorageOutcome> operator()(const ScanHints& s) const {
@@ -72,6 +75,7 @@ struct Executor {
     return StorageOutcome{std::move(out)};
   }
   Result<StorageOutcome> operator()(const Sync&) const {
+    if (defer_sync) return StorageOutcome{Done{}};
     if (auto s = storage.sync(); !s.ok()) return s.error();
     return StorageOutcome{Done{}};
   }
@@ -81,6 +85,25 @@ struct Executor {
 
 Result<StorageOutcome> execute(Storage& storage, const StorageRequest& request) {
   return std::visit(Executor{storage}, request);
+}
+
+namespace {
+// Whether a request, run with defer_sync, leaves a write that must be synced before it completes.
+struct NeedsSync {
+  bool operator()(const ReadKey&) const { return false; }
+  bool operator()(const MergeVersions& m) const { return m.durability == Durability::kDurable; }
+  bool operator()(const PutState& p) const { return p.durability == Durability::kDurable; }
+  bool operator()(const AddHint& a) const { return a.durability == Durability::kDurable; }
+  bool operator()(const DeleteHint&) const { return true; }
+  bool operator()(const ScanHints&) const { return false; }
+  bool operator()(const ScanKeys&) const { return false; }
+  bool operator()(const Sync&) const { return true; }
+};
+}  // namespace
+
+Deferred execute_deferring_sync(Storage& storage, const StorageRequest& request) {
+  Deferred out{std::visit(Executor{storage, true}, request), std::visit(NeedsSync{}, request)};
+  return out;
 }
 
 }  // namespace dynamo::store

@@ -15,4 +15,14 @@ namespace dynamo::store {
 
 Result<StorageOutcome> execute(Storage& storage, const StorageRequest& request);
 
+// Group commit (the real node's storage thread): every write is made kBuffered; the result says
+// whether the request needed durability, in which case the caller must sync() before reporting
+// the completion (and must report an error instead if that sync fails). A Sync request is not
+// run at all (it always needs the caller's sync).
+struct Deferred {
+  Result<StorageOutcome> outcome;
+  bool needs_sync = false;
+};
+Deferred execute_deferring_sync(Storage& storage, const StorageRequest& request);
+
 }  // namespace dynamo::store

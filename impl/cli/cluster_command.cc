@@ -1,0 +1,204 @@
+// `dynamo cluster up`: a local development cluster on loopback. Each node is its own process
+// (`dynamo node --config DIR/nI.toml`) with its own RocksDB directory; logs go to this terminal,
+// each line naming its node. Ctrl-C (or SIGTERM) stops every node cleanly. Running it again with
+// the same --dir restarts the same cluster on the same data.
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "impl/cli/cluster_client.h"
+#include "impl/cli/commands.h"
+#include "impl/node/config_file.h"
+
+namespace dynamo::cli {
+namespace {
+
+struct UpOptions {
+  int nodes = 3;
+  int base_port = kDefaultBasePort;
+  std::string dir = "dynamo-cluster";
+  bool memory = false;
+  bool demo = false;
+  int n = 0, r = 0, w = 0;  // 0: N = min(3, nodes), R = W = majority of N
+  bool durable = false;
+};
+
+std::atomic<bool> stop_requested{false};
+extern "C" void on_cluster_signal(int) { stop_requested.store(true); }
+
+std::vector<node::NodeFileConfig> cluster_configs(const UpOptions& o) {
+  std::vector<net::MemberAddress> members;
+  for (int i = 0; i < o.nodes; ++i) {
+    const int base = o.base_port + 10 * i;
+    net::MemberAddress m;
+    m.member = {"n" + std::to_string(i + 1), "dc1", 1};
+    m.http_address = "127.0.0.1:" + std::to_string(base);
+    m.peer_address = "tcp://127.0.0.1:" + std::to_string(base + 1);
+    m.client_address = "tcp://127.0.0.1:" + std::to_string(base + 2);
+    members.push_back(m);
+  }
+  StoreConfig store;
+  store.quorum.n = o.n > 0 ? o.n : std::min(3, o.nodes);
+  store.quorum.r = o.r > 0 ? o.r : store.quorum.n / 2 + 1;
+  store.quorum.w = o.w > 0 ? o.w : store.quorum.n / 2 + 1;
+  store.replica_durability = o.durable ? Durability::kDurable : Durability::kBuffered;
+  std::vector<node::NodeFileConfig> configs;
+  for (const auto& m : members) {
+    node::NodeFileConfig c;
+    c.self = m;
+    c.members = members;
+    c.stores = {store};
+    c.engine = o.memory ? node::Engine::kMemory : node::Engine::kRocksDb;
+    c.data_dir = std::filesystem::absolute(o.dir + "/" + m.member.id).string();
+    configs.push_back(std::move(c));
+  }
+  return configs;
+}
+
+pid_t spawn_node(const std::string& config_path) {
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  // The child: dies with the cluster command, even if that is killed with SIGKILL.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(1);
+  execl("/proc/self/exe", "dynamo", "node", "--config", config_path.c_str(), static_cast<char*>(nullptr));
+  std::perror("dynamo cluster up: cannot start a node");
+  _exit(127);
+}
+
+// Waits until every node answers a status call (at most ~10 s); returns the ones that did not.
+std::vector<std::string> wait_until_up(const UpOptions& o, const std::vector<node::NodeFileConfig>& configs) {
+  ClusterOptions cluster;
+  cluster.nodes = {configs.front().self.client_address};
+  cluster.timeout_ms = 500;
+  std::vector<std::string> missing;
+  for (int attempt = 0; attempt < 40 && !stop_requested.load(); ++attempt) {
+    client::ClientOptions options{cluster.nodes, 500, true, 4, 64, 1000};
+    auto client = client::Client::connect(options);
+    missing.clear();
+    if (!client.ok()) {
+      missing.push_back(configs.front().self.member.id);
+    } else {
+      for (const auto& c : configs)
+        if (!client.value()->status(c.self.member.id).ok()) missing.push_back(c.self.member.id);
+    }
+    if (missing.empty()) return missing;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  (void)o;
+  return missing;
+}
+
+void run_demo(const std::vector<node::NodeFileConfig>& configs) {
+  client::ClientOptions options;
+  options.seeds = {configs.front().self.client_address};
+  auto client = client::Client::connect(options);
+  if (!client.ok()) {
+    std::cout << "demo: cannot connect: " << client.error().message << std::endl;
+    return;
+  }
+  ClientRequest put;
+  put.op = OpKind::kPut;
+  put.key = "hello";
+  put.value = "world";
+  const ClientReply stored = client.value()->call(put);
+  std::cout << "demo: put hello=world -> " << reply_status_name(stored.status)
+            << (stored.dot ? " (version " + stored.dot->actor + ":" + std::to_string(stored.dot->counter) + ")" : "")
+            << " via " << client.value()->route("default", "hello") << std::endl;
+  ClientRequest get;
+  get.key = "hello";
+  const ClientReply read = client.value()->call(get);
+  std::cout << "demo: get hello -> " << reply_status_name(read.status) << ", " << read.siblings.size() << " version(s):";
+  for (const auto& v : read.siblings) std::cout << " " << (v.value ? *v.value : std::string("(deleted)"));
+  std::cout << std::endl;
+}
+
+}  // namespace
+
+void add_cluster_command(CLI::App& app) {
+  CLI::App* cluster = app.add_subcommand("cluster", "Local development clusters");
+  cluster->require_subcommand(1);
+  auto o = std::make_shared<UpOptions>();
+  CLI::App* up = cluster->add_subcommand("up", "Start a local cluster on loopback, in the foreground (Ctrl-C stops it)");
+  up->add_option("--nodes", o->nodes, "Number of nodes, 1..64")->capture_default_str()->check(CLI::Range(1, 64));
+  up->add_option("--base-port", o->base_port,
+                 "Node i (0-based) serves HTTP on base+10i, peers on base+10i+1, clients on base+10i+2")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 65000));
+  up->add_option("--dir", o->dir, "Where each node's config and data directory go (DIR/nI.toml, DIR/nI/)")
+      ->capture_default_str();
+  up->add_flag("--memory", o->memory, "Keep data in memory instead of RocksDB (nothing survives a restart)");
+  up->add_option("--n", o->n, "Replicas per key of the default store (default min(3, nodes))");
+  up->add_option("--r", o->r, "Read quorum (default a majority of N)");
+  up->add_option("--w", o->w, "Write quorum (default a majority of N)");
+  up->add_flag("--durable", o->durable, "Replicas write durably too (default: buffered, the coordinator durable)");
+  up->add_flag("--demo", o->demo, "Once up, put hello=world and read it back");
+  up->footer("Example:\n  dynamo cluster up --nodes 3\n  dynamo put hello world && dynamo get hello   # in another terminal");
+  up->callback([o] {
+    if (o->base_port + 10 * o->nodes > 65535) throw CLI::ValidationError("--base-port", "ports would pass 65535");
+    auto configs = cluster_configs(*o);
+    std::error_code ec;
+    std::filesystem::create_directories(o->dir, ec);
+    if (ec) throw CLI::RuntimeError("cannot create " + o->dir + ": " + ec.message(), kExitUsage);
+    struct sigaction action {};
+    action.sa_handler = on_cluster_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    std::vector<std::pair<std::string, pid_t>> children;
+    for (const auto& c : configs) {
+      const std::string path = o->dir + "/" + c.self.member.id + ".toml";
+      std::ofstream(path) << node::render_node_config(c);
+      std::cout << c.self.member.id << ": http http://" << c.self.http_address << "  client " << c.self.client_address
+                << "  peer " << c.self.peer_address << "  data " << (o->memory ? std::string("memory") : c.data_dir)
+                << std::endl;
+      children.emplace_back(c.self.member.id, spawn_node(path));
+    }
+    const auto missing = wait_until_up(*o, configs);
+    if (missing.empty()) {
+      std::cout << "cluster up: " << configs.size() << " nodes answering. Try: dynamo put hello world; dynamo get hello"
+                << "; curl http://" << configs.front().self.http_address << "/kv/hello. Ctrl-C stops it." << std::endl;
+      if (o->demo) run_demo(configs);
+    } else if (!stop_requested.load()) {
+      std::cout << "cluster up: not answering yet:";
+      for (const auto& id : missing) std::cout << " " << id;
+      std::cout << " (see their log lines above)" << std::endl;
+    }
+    std::size_t running = children.size();
+    while (running > 0) {
+      if (stop_requested.load()) {
+        for (auto& [id, pid] : children)
+          if (pid > 0) kill(pid, SIGTERM);
+      }
+      int status = 0;
+      const pid_t done = waitpid(-1, &status, stop_requested.load() ? 0 : WNOHANG);
+      if (done > 0) {
+        for (auto& [id, pid] : children) {
+          if (pid != done) continue;
+          pid = 0;
+          --running;
+          if (!stop_requested.load())
+            std::cout << "cluster up: " << id << " exited ("
+                      << (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                              : "status " + std::to_string(WEXITSTATUS(status)))
+                      << "); the others keep serving" << std::endl;
+        }
+      } else if (!stop_requested.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    std::cout << "cluster up: every node stopped" << std::endl;
+  });
+}
+
+}  // namespace dynamo::cli

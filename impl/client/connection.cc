@@ -1,0 +1,161 @@
+#include "impl/client/connection.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include <future>
+#include <mutex>
+#include <vector>
+
+namespace dynamo::client {
+
+// One request slot: an NNG context and its aio, reused from a free list.
+struct Slot {
+  Connection::Impl* owner = nullptr;
+  nng_ctx ctx{};
+  nng_aio* aio = nullptr;
+  bool sending = false;
+  std::function<void(Result<std::string>)> done;
+};
+
+struct Connection::Impl {
+  ConnectionOptions options;
+  nng_socket socket = NNG_SOCKET_INITIALIZER;
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<Slot*> free_slots;
+
+  ~Impl() {
+    // Stop every aio first (waits for running callbacks), then close.
+    for (auto& slot : slots) nng_aio_stop(slot->aio);
+    for (auto& slot : slots) {
+      nng_ctx_close(slot->ctx);
+      nng_aio_free(slot->aio);
+    }
+    nng_close(socket);
+  }
+
+  static void on_aio(void* arg) {
+    auto* slot = static_cast<Slot*>(arg);
+    slot->owner->step(*slot);
+  }
+
+  void step(Slot& slot) {
+    const int rv = nng_aio_result(slot.aio);
+    if (slot.sending) {
+      if (rv != 0) {
+        nng_msg_free(nng_aio_get_msg(slot.aio));
+        finish(slot, Error{"no answer from " + options.address + ": " + nng_strerror(rv)});
+        return;
+      }
+      slot.sending = false;
+      nng_ctx_recv(slot.ctx, slot.aio);
+      return;
+    }
+    if (rv != 0) {
+      finish(slot, Error{"no answer from " + options.address + " within " +
+                         std::to_string(options.timeout_ms) + " ms: " + nng_strerror(rv)});
+      return;
+    }
+    nng_msg* msg = nng_aio_get_msg(slot.aio);
+    std::string bytes(static_cast<const char*>(nng_msg_body(msg)), nng_msg_len(msg));
+    nng_msg_free(msg);
+    finish(slot, std::move(bytes));
+  }
+
+  void finish(Slot& slot, Result<std::string> result) {
+    auto done = std::move(slot.done);
+    slot.done = nullptr;
+    {
+      std::lock_guard lock(mutex);
+      free_slots.push_back(&slot);
+    }
+    done(std::move(result));
+  }
+
+  Slot* take_slot() {
+    std::lock_guard lock(mutex);
+    if (!free_slots.empty()) {
+      Slot* slot = free_slots.back();
+      free_slots.pop_back();
+      return slot;
+    }
+    if (slots.size() >= options.max_in_flight) return nullptr;
+    auto slot = std::make_unique<Slot>();
+    slot->owner = this;
+    if (nng_ctx_open(&slot->ctx, socket) != 0) return nullptr;
+    if (nng_aio_alloc(&slot->aio, &Impl::on_aio, slot.get()) != 0) {
+      nng_ctx_close(slot->ctx);
+      return nullptr;
+    }
+    nng_aio_set_timeout(slot->aio, static_cast<nng_duration>(options.timeout_ms));
+    slots.push_back(std::move(slot));
+    return slots.back().get();
+  }
+
+  void send(std::string bytes, std::function<void(Result<std::string>)> done) {
+    Slot* slot = take_slot();
+    if (slot == nullptr) {
+      done(Error{"busy: " + std::to_string(options.max_in_flight) + " batches already in flight to " +
+                 options.address});
+      return;
+    }
+    nng_msg* msg = nullptr;
+    if (int rv = nng_msg_alloc(&msg, 0); rv != 0 || nng_msg_append(msg, bytes.data(), bytes.size()) != 0) {
+      if (msg != nullptr) nng_msg_free(msg);
+      slot->done = std::move(done);
+      finish(*slot, Error{"out of memory"});
+      return;
+    }
+    slot->done = std::move(done);
+    slot->sending = true;
+    nng_aio_set_msg(slot->aio, msg);
+    nng_ctx_send(slot->ctx, slot->aio);
+  }
+};
+
+Result<std::unique_ptr<Connection>> Connection::open(ConnectionOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  if (int rv = nng_req0_open(&impl->socket); rv != 0)
+    return Error{std::string("cannot open an NNG REQ socket: ") + nng_strerror(rv)};
+  // Never resend: a resent put would be a second write (see the header).
+  nng_socket_set_ms(impl->socket, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+  nng_socket_set_ms(impl->socket, NNG_OPT_RECONNMINT, 20);
+  nng_socket_set_ms(impl->socket, NNG_OPT_RECONNMAXT, 500);
+  nng_socket_set_size(impl->socket, NNG_OPT_RECVMAXSZ, net::kReadLimits.max_message_bytes);
+  if (int rv = nng_dial(impl->socket, impl->options.address.c_str(), nullptr, NNG_FLAG_NONBLOCK); rv != 0)
+    return Error{"cannot dial " + impl->options.address + ": " + nng_strerror(rv) +
+                 " (expected tcp://HOST:PORT or ipc:///path)"};
+  return std::unique_ptr<Connection>(new Connection(std::move(impl)));
+}
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::~Connection() = default;
+
+const std::string& Connection::address() const { return impl_->options.address; }
+
+void Connection::call_raw(std::string bytes, std::function<void(Result<std::string>)> done) {
+  impl_->send(std::move(bytes), std::move(done));
+}
+
+void Connection::call(std::string encoded_batch, Done done) {
+  impl_->send(std::move(encoded_batch), [done = std::move(done)](Result<std::string> bytes) {
+    if (!bytes.ok()) {
+      done(bytes.error());
+      return;
+    }
+    done(net::decode_reply_batch(bytes.value()));
+  });
+}
+
+Result<net::ReplyBatch> Connection::call_sync(const net::ClientBatch& batch) {
+  std::promise<Result<net::ReplyBatch>> promise;
+  auto future = promise.get_future();
+  call(net::encode_client_batch(batch), [&promise](Result<net::ReplyBatch> reply) {
+    promise.set_value(std::move(reply));
+  });
+  return future.get();
+}
+
+}  // namespace dynamo::client

@@ -1,0 +1,172 @@
+#include "impl/node/node_runtime.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "impl/node/epoch_file.h"
+#include "impl/node/log.h"
+#include "impl/node/runtime_state.h"
+#include "impl/store/memory_store.h"
+#include "impl/store/rocksdb_store.h"
+
+namespace dynamo::node {
+namespace {
+
+Result<std::unique_ptr<store::Storage>> open_storage(const NodeFileConfig& config) {
+  if (config.engine == Engine::kMemory) return std::unique_ptr<store::Storage>(std::make_unique<store::MemoryStore>());
+  auto db = store::RocksDbStore::open({config.data_dir + "/rocksdb", nullptr});
+  if (!db.ok()) return db.error();
+  return std::unique_ptr<store::Storage>(std::move(db).value());
+}
+
+// The memory engine keeps nothing, so no epoch file either: the epoch is the start time in ms, which
+// grows across restarts just as well (dots of a previous life are never reused).
+Result<std::uint64_t> epoch_for(const NodeFileConfig& config) {
+  if (config.engine == Engine::kRocksDb) return next_epoch(config.data_dir);
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NodeRuntime>> NodeRuntime::open(NodeFileConfig config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  const NodeFileConfig& c = impl->config;
+  set_log_identity(c.self.member.id);
+
+  std::vector<Member> members;
+  for (const auto& m : c.members) members.push_back(m.member);
+  auto ring = Ring::build(members, c.partitions);
+  if (!ring.ok()) return ring.error();
+  auto epoch = epoch_for(c);
+  if (!epoch.ok()) return epoch.error();
+  impl->epoch = epoch.value();
+
+  NodeConfig core_config;
+  core_config.id = c.self.member.id;
+  core_config.epoch = impl->epoch;
+  core_config.ring = std::make_shared<const Ring>(std::move(ring).value());
+  core_config.stores = c.stores;
+  core_config.timing = c.timing;
+  core_config.limits = c.limits;
+  auto core = Node::create(std::move(core_config));
+  if (!core.ok()) return core.error();
+  impl->core.emplace(std::move(core).value());
+
+  auto storage = open_storage(c);
+  if (!storage.ok()) return storage.error();
+  impl->storage = std::make_unique<StorageWorker>(std::move(storage).value(), impl->inbox);
+
+  std::map<std::string, std::string> peer_addresses;
+  for (const auto& m : c.members)
+    if (m.member.id != c.self.member.id) peer_addresses[m.member.id] = m.peer_address;
+  auto peers = PeerTransport::start(c.self.peer_address, peer_addresses, impl->inbox);
+  if (!peers.ok()) return peers.error();
+  impl->peers = std::move(peers).value();
+  auto clients = ClientServer::start(c.self.client_address, impl->inbox);
+  if (!clients.ok()) return clients.error();
+  impl->clients = std::move(clients).value();
+
+  std::size_t largest_value = 0;
+  for (const auto& store : c.stores) {
+    impl->http_api.stores[store.name] = store.max_value_bytes;
+    largest_value = std::max(largest_value, store.max_value_bytes);
+  }
+  // Above every store's limit, so the API (not NNG) answers an oversized value, with 413.
+  const std::size_t max_body = std::min(limits::kMaxValueBytes, 2 * largest_value) + 1;
+  auto http = HttpServer::start(c.self.http_address, max_body, impl->inbox);
+  if (!http.ok()) return http.error();
+  impl->http = std::move(http).value();
+  return std::unique_ptr<NodeRuntime>(new NodeRuntime(std::move(impl)));
+}
+
+NodeRuntime::NodeRuntime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NodeRuntime::~NodeRuntime() = default;
+
+void NodeRuntime::run(const std::atomic<bool>& stop) {
+  Impl& impl = *impl_;
+  const auto tick = std::chrono::milliseconds(impl.config.tick_ms);
+  log_info("serving: epoch " + std::to_string(impl.epoch) + ", http " + impl.config.self.http_address + ", client " +
+           impl.config.self.client_address + ", peer " + impl.config.self.peer_address + ", storage " +
+           (impl.config.engine == Engine::kRocksDb ? impl.config.data_dir : std::string("memory")));
+  impl.apply(impl.core->start());
+  impl.flush_turn();
+  auto next_tick = Clock::now() + tick;
+  while (!stop.load()) {
+    auto events = impl.inbox.take(std::min(next_tick, Clock::now() + std::chrono::milliseconds(100)));
+    for (auto& event : events) impl.on_event(event);
+    if (Clock::now() >= next_tick) {
+      const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch());
+      impl.apply(impl.core->on_tick(static_cast<std::uint64_t>(wall.count())));
+      impl.update_gauges();
+      next_tick += tick;
+      if (next_tick < Clock::now()) next_tick = Clock::now() + tick;  // fell behind: skip, do not burst
+    }
+    impl.flush_turn();
+  }
+  log_info("stopping: no new requests; finishing storage");
+  // Stop the inputs first, then the storage thread (which syncs every buffered write on its way out).
+  impl.http.reset();
+  impl.clients.reset();
+  impl.forward_connections.clear();
+  impl.storage.reset();
+  impl.peers.reset();
+  log_info("stopped cleanly");
+}
+
+void NodeRuntime::Impl::on_event(Event& event) {
+  std::visit(
+      [&](auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, PeerBytes>) {
+          on_peer_bytes(e.bytes);
+        } else if constexpr (std::is_same_v<E, ClientBytes>) {
+          on_client_bytes(e.origin, e.bytes);
+        } else if constexpr (std::is_same_v<E, HttpIn>) {
+          on_http(e.origin, e.request);
+        } else if constexpr (std::is_same_v<E, StorageDone>) {
+          for (auto& [token, outcome] : e.completions) apply(core->on_storage_done(token, std::move(outcome)));
+        } else if constexpr (std::is_same_v<E, ForwardDone>) {
+          on_forward_done(e.call, std::move(e.reply));
+        }
+      },
+      event);
+}
+
+void NodeRuntime::Impl::on_peer_bytes(const std::string& bytes) {
+  auto batch = net::decode_peer_batch(bytes);
+  if (!batch.ok()) {
+    // A peer cannot be answered (one-way); log the first few, then every thousandth.
+    ++malformed_peer_batches;
+    metrics.count_dropped("malformed");
+    if (malformed_peer_batches <= 10 || malformed_peer_batches % 1000 == 0)
+      log_warn("dropped a malformed peer batch (" + std::to_string(malformed_peer_batches) + " so far): " +
+               batch.error().message);
+    return;
+  }
+  for (const auto& message : batch.value().messages) apply(core->on_message(batch.value().from, message));
+}
+
+void NodeRuntime::Impl::apply(Effects effects) {
+  for (auto& op : effects.storage) turn_storage.push_back(std::move(op));
+  for (auto& send : effects.sends) turn_sends[send.to].push_back(std::move(send.message));
+  for (auto& reply : effects.replies) on_reply(reply.client, std::move(reply.reply));
+}
+
+void NodeRuntime::Impl::flush_turn() {
+  storage->post(std::exchange(turn_storage, {}));
+  // Taken out first: a message to oneself is applied here and may add sends for the next turn.
+  for (auto& [to, messages] : std::exchange(turn_sends, {})) {
+    net::PeerBatch batch{config.self.member.id, epoch, std::move(messages)};
+    metrics.count_peer_batch(batch.messages.size());
+    if (to == config.self.member.id) {  // never expected, but a message to oneself needs no socket
+      for (const auto& message : batch.messages) apply(core->on_message(to, message));
+      continue;
+    }
+    if (!peers->send(to, net::encode_peer_batch(batch))) metrics.count_dropped("peer_unreachable");
+  }
+}
+
+}  // namespace dynamo::node

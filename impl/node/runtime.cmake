@@ -1,0 +1,14 @@
+# The node runtime: event loop, storage thread, NNG transports, HTTP server.
+find_package(nng REQUIRED)
+add_library(dynamo_node STATIC
+  log.cc
+  epoch_file.cc
+  storage_worker.cc
+  peer_transport.cc
+  client_server.cc
+  http_server.cc
+  node_runtime.cc
+  node_calls.cc)
+target_include_directories(dynamo_node PUBLIC ${PROJECT_SOURCE_DIR})
+# No dynamo_core or dynamo_store here: the executable links the core variant it wants (mutants).
+target_link_libraries(dynamo_node PUBLIC dynamo_node_config dynamo_client dynamo_http dynamo_wire nng::nng)

@@ -1,0 +1,92 @@
+// runtime_state.h: the state of a running node (node_runtime.h), shared by the files that implement
+// it: node_runtime.cc (opening, the loop, peer messages, storage), node_calls.cc (client calls over
+// NNG and HTTP, forwarding, ring and status answers).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "impl/client/connection.h"
+#include "impl/core/node.h"
+#include "impl/net/http_api.h"
+#include "impl/net/metrics.h"
+#include "impl/net/wire.h"
+#include "impl/node/client_server.h"
+#include "impl/node/config_file.h"
+#include "impl/node/http_server.h"
+#include "impl/node/inbox.h"
+#include "impl/node/node_runtime.h"
+#include "impl/node/peer_transport.h"
+#include "impl/node/storage_worker.h"
+
+namespace dynamo::node {
+
+using Clock = std::chrono::steady_clock;
+
+// Where a call's answer goes.
+struct BatchOrigin { std::uint64_t batch = 0; std::uint64_t request_id = 0; };  // an NNG client batch
+struct HttpOrigin { std::uint64_t origin = 0; };                                  // an HTTP request
+struct Call {
+  std::variant<BatchOrigin, HttpOrigin> origin;
+  ClientRequest request;          // as received (for forwarding); request_id is the call number
+  Clock::time_point started;
+  std::size_t forwards = 0;       // coordinators tried after the core redirected the call
+  std::vector<std::string> coordinators;
+};
+// A client batch being answered: the reply goes out when every call of it has its answer.
+struct Batch {
+  std::uint64_t origin = 0;  // the ClientServer context
+  std::size_t remaining = 0;
+  net::ReplyBatch reply;
+};
+
+struct NodeRuntime::Impl {
+  NodeFileConfig config;
+  std::uint64_t epoch = 0;
+  Clock::time_point started_at = Clock::now();
+  Inbox inbox;
+  std::optional<Node> core;
+  std::unique_ptr<StorageWorker> storage;
+  std::unique_ptr<PeerTransport> peers;
+  std::unique_ptr<ClientServer> clients;
+  std::unique_ptr<HttpServer> http;
+  net::HttpApiConfig http_api;
+  net::DynamoMetrics metrics;
+  std::map<std::string, std::unique_ptr<client::Connection>> forward_connections;  // lazily opened
+
+  std::uint64_t next_call = 1;
+  std::uint64_t next_batch = 1;
+  std::unordered_map<std::uint64_t, Call> calls;
+  std::unordered_map<std::uint64_t, Batch> batches;
+
+  // The turn's outputs, flushed at its end.
+  std::vector<StorageOp> turn_storage;
+  std::map<std::string, std::vector<PeerMessage>> turn_sends;
+  std::uint64_t malformed_peer_batches = 0;
+
+  // node_runtime.cc
+  void apply(Effects effects);
+  void flush_turn();
+  void on_event(Event& event);
+  void on_peer_bytes(const std::string& bytes);
+  // node_calls.cc
+  void on_client_bytes(std::uint64_t origin, const std::string& bytes);
+  void on_http(std::uint64_t origin, const net::HttpRequest& request);
+  void start_call(Call call);
+  void on_reply(const std::string& client, ClientReply reply);
+  void forward(std::uint64_t call_number, Call& call);
+  void on_forward_done(std::uint64_t call_number, Result<ClientReply> reply);
+  void answer(std::uint64_t call_number, ClientReply reply);
+  void answer_batch_entry(std::uint64_t batch, net::ClientAnswer answer);
+  net::RingInfo ring_info(std::uint64_t request_id) const;
+  net::StatusInfo status_info(std::uint64_t request_id) const;
+  void update_gauges();
+};
+
+}  // namespace dynamo::node
