@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev googletest librapidcheck-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev     # the dynamo CLI, conformance vectors
   librocksdb-dev                      # the durable storage engine (impl/store/)
+  libtomlplusplus-dev                 # toml++: the node configuration file (impl/node/config_file.cc)
   python3                             # spec/reference: independent checks of the vectors
   default-jre-headless                # TLC (the jar itself comes from ../shared/tools, never the repo)
 )
