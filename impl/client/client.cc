@@ -1,5 +1,6 @@
 #include "impl/client/client.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -57,6 +58,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::optional<Ring> ring;
   std::map<std::string, int, std::less<>> replicas;  // store -> N
   std::vector<std::string> order;                    // node ids, in ring order
+  std::vector<std::string> seed_ids;                 // the members whose client address is a seed
   std::mutex mutex;
   std::map<std::string, Lane> lanes;  // node id -> lane
   std::atomic<std::uint64_t> next_request{1};
@@ -71,6 +73,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         auto list = ring->preference_list(ring->partition_of_key(request.key), n->second);
         if (list.ok()) out = std::move(list).value();
       }
+    }
+    // Not partition-aware: the seeds first, in turn (they forward to a coordinator).
+    if (!options.partition_aware && !seed_ids.empty()) {
+      const std::size_t first = round_robin.fetch_add(1);
+      for (std::size_t i = 0; i < seed_ids.size(); ++i) out.push_back(seed_ids[(first + i) % seed_ids.size()]);
     }
     // Then every other node, from a rotating start (any node forwards to a coordinator).
     const std::size_t start = round_robin.fetch_add(1);
@@ -190,6 +197,8 @@ Result<std::unique_ptr<Client>> Client::connect(ClientOptions options) {
     for (const auto& store : impl->info.stores) impl->replicas[store.name] = store.n;
     for (const auto& m : impl->info.members) {
       impl->order.push_back(m.member.id);
+      if (std::find(options.seeds.begin(), options.seeds.end(), m.client_address) != options.seeds.end())
+        impl->seed_ids.push_back(m.member.id);
       auto lane_connection = Connection::open({m.client_address, options.timeout_ms, options.max_batches_per_node * 2});
       if (!lane_connection.ok()) return Error{"cannot connect to " + m.member.id + ": " + lane_connection.error().message};
       impl->lanes[m.member.id].connection = std::move(lane_connection).value();

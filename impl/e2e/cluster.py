@@ -58,8 +58,8 @@ class Cluster:
             command = [self.dynamo, "node", "--config", node.config]
             if self.netns and self.netns[node.index]:
                 command = ["ip", "netns", "exec", self.netns[node.index]] + command
-            log = open(node.log, "a")
-            node.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            with open(node.log, "a") as log:
+                node.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         self.wait_up(index)
 
     def wait_up(self, index=None, seconds=20):

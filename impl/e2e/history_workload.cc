@@ -47,20 +47,66 @@ struct Options {
   int r = 0;
 };
 
+// Keeps the events in memory, in the order observed, and writes them at the end: a get may return a
+// tombstone before the delete that wrote it has its answer (and so its dot), so tombstones are named
+// (by their delete's op id) only when everything is known. Dots are per key, so a tombstone is found
+// by key and dot. A tombstone whose delete never answered (no dot) is named after the last delete of
+// its key with an unknown outcome invoked before the get completed: that write may have happened.
 class Recorder {
  public:
-  Recorder(const std::string& path, bool append) : out_(path, append ? std::ios::app : std::ios::trunc) {}
-  bool ok() const { return static_cast<bool>(out_); }
+  explicit Recorder(std::string path) : path_(std::move(path)) {}
+
   void write(json event) {
     event["t"] = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_).count();
     std::lock_guard lock(mutex_);
-    out_ << event.dump() << "\n";
-    out_.flush();
+    events_.push_back(std::move(event));
+  }
+
+  // The earlier events of the file (for --final): their deletes name tombstones too; not rewritten.
+  void load_existing() {
+    std::ifstream in(path_);
+    for (std::string line; std::getline(in, line);) {
+      auto event = json::parse(line, nullptr, false);
+      if (!event.is_discarded()) existing_.push_back(std::move(event));
+    }
+  }
+
+  // Names every tombstone, then writes the events (appending when the file had some).
+  bool flush() {
+    std::map<std::string, std::string> delete_key;           // op -> key
+    std::map<std::string, std::string> by_dot;               // key \n dot -> op
+    std::map<std::string, std::vector<std::string>> undotted;  // key -> deletes without a dot, in order
+    std::map<std::string, bool> completed_with_dot;
+    auto learn = [&](const json& e) {
+      const std::string op = e.value("op", "");
+      if (e.value("event", "") == "invoke" && e.value("type", "") == "delete") delete_key[op] = e.value("key", "");
+      if (e.value("event", "") == "complete" && delete_key.contains(op)) {
+        if (e.contains("dot")) by_dot[delete_key[op] + "\n" + e["dot"].get<std::string>()] = op;
+        else if (e.value("outcome", "") == "unknown") undotted[delete_key[op]].push_back(op);
+      }
+    };
+    for (const auto& e : existing_) learn(e);
+    for (const auto& e : events_) learn(e);
+    for (auto& e : events_) {
+      if (!e.contains("siblings")) continue;
+      for (auto& s : e["siblings"]) {
+        if (!s.is_object() || !s.contains("tombstone")) continue;
+        const std::string key = s["tombstone"]["key"], dot = s["tombstone"]["dot"];
+        std::string name = "unnamed-delete-" + dot;
+        if (auto it = by_dot.find(key + "\n" + dot); it != by_dot.end()) name = it->second;
+        else if (auto u = undotted.find(key); u != undotted.end() && !u->second.empty()) name = u->second.back();
+        s = json{{"deleted", name}};
+      }
+    }
+    std::ofstream out(path_, existing_.empty() ? std::ios::trunc : std::ios::app);
+    for (const auto& e : events_) out << e.dump() << "\n";
+    return static_cast<bool>(out);
   }
 
  private:
+  std::string path_;
   std::mutex mutex_;
-  std::ofstream out_;
+  std::vector<json> events_, existing_;
   Clock::time_point start_ = Clock::now();
 };
 
@@ -72,31 +118,7 @@ std::string outcome_of(const ClientReply& reply) {
   }
 }
 
-// A tombstone is named by its delete's op id; deletes are found by the dot their reply named (also
-// across runs: --final loads the dots of the history's deletes first).
-std::mutex tombstone_mutex;
-std::map<std::string, std::string> tombstone_ops;  // dot "actor:counter" -> delete op id
-void name_tombstone(const std::string& dot, const std::string& op) {
-  std::lock_guard lock(tombstone_mutex);
-  tombstone_ops[dot] = op;
-}
 std::string dot_text(const dynamo::Dot& dot) { return dot.actor + ":" + std::to_string(dot.counter); }
-std::string tombstone_op(const dynamo::Version& v) {
-  std::lock_guard lock(tombstone_mutex);
-  auto it = tombstone_ops.find(dot_text(v.dot));
-  return it == tombstone_ops.end() ? "unnamed-delete-" + dot_text(v.dot) : it->second;
-}
-void load_tombstones(const std::string& path) {
-  std::ifstream in(path);
-  std::map<std::string, bool> deletes;
-  for (std::string line; std::getline(in, line);) {
-    auto event = json::parse(line, nullptr, false);
-    if (event.is_discarded()) continue;
-    if (event.value("event", "") == "invoke" && event.value("type", "") == "delete") deletes[event.value("op", "")] = true;
-    if (event.value("event", "") == "complete" && event.contains("dot") && deletes.contains(event.value("op", "")))
-      name_tombstone(event["dot"].get<std::string>(), event["op"].get<std::string>());
-  }
-}
 
 struct Counts {
   std::atomic<int> ok{0}, unknown{0}, failed{0};
@@ -137,7 +159,7 @@ class Process {
       json siblings = json::array();
       for (const auto& v : reply.siblings) {
         if (v.value) siblings.push_back(*v.value);
-        else siblings.push_back(json{{"deleted", tombstone_op(v)}});
+        else siblings.push_back(json{{"tombstone", {{"key", key}, {"dot", dot_text(v.dot)}}}});
       }
       complete["siblings"] = siblings;
     } else {
@@ -163,7 +185,6 @@ class Process {
     }
     recorder_.write(invoke);
     ClientReply reply = client_.call(request);
-    if (remove && reply.dot) name_tombstone(dot_text(*reply.dot), op);
     json complete{{"event", "complete"}, {"process", process()}, {"op", op}, {"outcome", outcome_of(reply)}};
     if (reply.status != ReplyStatus::kOk) complete["message"] = reply.message;
     if (reply.dot) complete["dot"] = dot_text(*reply.dot);
@@ -210,14 +231,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "history_workload: %s\n", client.error().message.c_str());
     return 4;
   }
-  Recorder recorder(o.history, o.final_reads);
-  if (!recorder.ok()) {
-    std::fprintf(stderr, "history_workload: cannot write %s\n", o.history.c_str());
-    return 2;
-  }
+  Recorder recorder(o.history);
   Counts counts;
   if (o.final_reads) {
-    load_tombstones(o.history);
+    recorder.load_existing();
     Process reader(*client.value(), recorder, o, 0, counts);
     int failed = 0;
     for (int k = 0; k < o.keys; ++k) {
@@ -233,6 +250,7 @@ int main(int argc, char** argv) {
       }
     }
     std::printf("final reads: %d keys, %d failed\n", o.keys, failed);
+    if (!recorder.flush()) return 2;
     return failed == 0 ? 0 : 4;
   }
   std::vector<std::thread> threads;
@@ -243,6 +261,10 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, i] { processes[static_cast<std::size_t>(i - 1)]->run(deadline); });
   }
   for (auto& t : threads) t.join();
+  if (!recorder.flush()) {
+    std::fprintf(stderr, "history_workload: cannot write %s\n", o.history.c_str());
+    return 2;
+  }
   std::printf("writes: %d ok, %d unknown, %d failed\n", counts.ok.load(), counts.unknown.load(), counts.failed.load());
   return 0;
 }

@@ -156,8 +156,8 @@ class BasicOperations(unittest.TestCase):
         self.assertTrue(c.alive(0))
         c.cli("put", "after-garbage", "still-up", check=True)
         self.assertEqual(c.cli("get", "after-garbage", "--value-only", check=True).stdout, "still-up")
-        log = open(node.log).read()
-        self.assertIn("malformed", log)
+        with open(node.log) as log:
+            self.assertIn("malformed", log.read())
 
 
 def check_history(path):
@@ -180,21 +180,27 @@ class KillUnderLoad(unittest.TestCase):
                                     stdout=subprocess.PIPE, text=True)
             time.sleep(3)
             c.kill9(1)
-            time.sleep(5)
+            time.sleep(4)
+            hints_while_down = c.hints_pending()
+            time.sleep(1)
             c.start(1)
             out, _ = load.communicate(timeout=60)
             print(out.strip())
             self.assertEqual(load.returncode, 0)
-            events = [json.loads(l) for l in open(history)]
+            with open(history) as f:
+                events = [json.loads(line) for line in f]
             # Writes acknowledged while n2 was down ("t" is ms since the workload started, ~ when n2 died).
             kill_ms = 3000
             during = [e for e in events if e["event"] == "complete" and e.get("outcome") == "ok"
                       and e["op"].split("-")[1].startswith("p") and kill_ms + 500 <= e["t"] <= kill_ms + 4500]
             self.assertGreater(len(during), 10, "puts must keep succeeding while a node is down")
             # Let hints and repairs settle, then read every key (final reads) and check the history.
+            print(f"hints kept for n2 while it was down: {hints_while_down}")
+            self.assertGreater(hints_while_down, 0, "fallbacks must keep hints for the dead node")
             deadline = time.time() + 30
             while c.hints_pending() > 0 and time.time() < deadline:
                 time.sleep(0.5)
+            self.assertEqual(c.hints_pending(), 0, "every hint is handed off once n2 is back")
             final = subprocess.run([WORKLOAD, "--node", c.nodes[0].client, "--keys", "30", "--final", "--history", history],
                                    capture_output=True, text=True, timeout=120)
             self.assertEqual(final.returncode, 0, final.stdout + final.stderr)
@@ -205,7 +211,9 @@ class KillUnderLoad(unittest.TestCase):
             # The restarted node alone holds what the final reads returned (hints and read repair
             # refilled what its write buffer lost): stop the others, read through it with R = 1.
             finals = {}
-            for e in (json.loads(l) for l in open(history)):
+            with open(history) as f:
+                events = [json.loads(line) for line in f]
+            for e in events:
                 if e["event"] == "invoke" and e.get("final"):
                     finals[e["op"]] = e["key"]
                 if e["event"] == "complete" and e["op"] in finals:

@@ -94,7 +94,9 @@ class Partition(unittest.TestCase):
             # The cut-off node caught up: alone (the others stopped), it holds every final version of
             # the keys it is a primary of.
             finals = {}
-            for e in (json.loads(l) for l in open(history)):
+            with open(history) as f:
+                events = [json.loads(line) for line in f]
+            for e in events:
                 if e["event"] == "invoke" and e.get("final"):
                     finals[e["op"]] = e["key"]
                 if e["event"] == "complete" and e["op"] in finals:
