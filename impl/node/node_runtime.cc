@@ -156,7 +156,12 @@ void NodeRuntime::Impl::apply(Effects effects) {
 }
 
 void NodeRuntime::Impl::flush_turn() {
-  storage->post(std::exchange(turn_storage, {}));
+  // Storage ops run now; the completions available at once may issue more ops (a put's read, then
+  // its write), so run until none is left. Durable ones complete later, after their group's sync.
+  while (!turn_storage.empty()) {
+    for (auto& [token, outcome] : storage->run(std::exchange(turn_storage, {})))
+      apply(core->on_storage_done(token, std::move(outcome)));
+  }
   // Taken out first: a message to oneself is applied here and may add sends for the next turn.
   for (auto& [to, messages] : std::exchange(turn_sends, {})) {
     net::PeerBatch batch{config.self.member.id, epoch, std::move(messages)};

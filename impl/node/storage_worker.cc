@@ -1,15 +1,12 @@
 #include "impl/node/storage_worker.h"
 
-#include <utility>
-
 #include "impl/node/log.h"
 #include "impl/store/storage_executor.h"
 
 namespace dynamo::node {
 
-StorageWorker::StorageWorker(std::unique_ptr<store::Storage> storage, Inbox& inbox, std::size_t max_ops_per_turn)
-    : storage_(std::move(storage)), inbox_(inbox), max_ops_per_turn_(max_ops_per_turn),
-      thread_([this] { run(); }) {}
+StorageWorker::StorageWorker(std::unique_ptr<store::Storage> storage, Inbox& inbox)
+    : storage_(std::move(storage)), inbox_(inbox), thread_([this] { sync_loop(); }) {}
 
 StorageWorker::~StorageWorker() {
   {
@@ -20,61 +17,58 @@ StorageWorker::~StorageWorker() {
   thread_.join();
 }
 
-void StorageWorker::post(std::vector<StorageOp> ops) {
-  if (ops.empty()) return;
+std::vector<StorageWorker::Completion> StorageWorker::run(std::vector<StorageOp> ops) {
+  std::vector<Completion> now;
+  std::size_t deferred = 0;
+  for (auto& op : ops) {
+    auto done = store::execute_deferring_sync(*storage_, op.request);
+    if (done.needs_sync && done.outcome.ok()) {
+      std::lock_guard lock(mutex_);
+      waiting_.emplace_back(op.token, std::move(done.outcome));
+      ++deferred;
+    } else {
+      now.emplace_back(op.token, std::move(done.outcome));
+    }
+  }
   {
     std::lock_guard lock(mutex_);
-    for (auto& op : ops) queue_.push_back(std::move(op));
+    stats_.ops += ops.size();
   }
-  ready_.notify_one();
+  if (deferred > 0) ready_.notify_one();
+  return now;
 }
 
-StorageWorkerStats StorageWorker::stats() const {
+StorageStats StorageWorker::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
 }
 
-void StorageWorker::run() {
+void StorageWorker::sync_loop() {
   for (;;) {
-    std::vector<StorageOp> turn;
+    std::vector<Completion> group;
+    bool stopping = false;
     {
       std::unique_lock lock(mutex_);
-      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) {  // stopping, and nothing left: a clean stop loses no buffered write
-        lock.unlock();
-        if (Status synced = storage_->sync(); !synced.ok())
-          log_error("final sync at shutdown failed: " + synced.error().message);
-        return;
-      }
-      while (!queue_.empty() && turn.size() < max_ops_per_turn_) {
-        turn.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      ready_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+      group.swap(waiting_);
+      stopping = stopping_;
     }
-    StorageDone done;
-    done.completions.reserve(turn.size());
-    std::vector<bool> needs_sync(turn.size(), false);
-    bool any_sync = false;
-    for (std::size_t i = 0; i < turn.size(); ++i) {
-      auto deferred = store::execute_deferring_sync(*storage_, turn[i].request);
-      needs_sync[i] = deferred.needs_sync && deferred.outcome.ok();
-      any_sync = any_sync || needs_sync[i];
-      done.completions.emplace_back(turn[i].token, std::move(deferred.outcome));
-    }
-    if (any_sync) {
-      if (Status synced = storage_->sync(); !synced.ok()) {
-        log_error("storage sync failed, no write of this group is acknowledged: " + synced.error().message);
-        for (std::size_t i = 0; i < turn.size(); ++i)
-          if (needs_sync[i]) done.completions[i].second = Error{"sync failed: " + synced.error().message};
-      }
+    // Writes the loop makes during this sync wait for the next one (they are in `waiting_` then).
+    const Status synced = storage_->sync();
+    if (!synced.ok()) {
+      log_error("storage sync failed, no write of this group is acknowledged: " + synced.error().message);
+      for (auto& [token, outcome] : group) outcome = Error{"sync failed: " + synced.error().message};
     }
     {
       std::lock_guard lock(mutex_);
-      stats_.ops += turn.size();
-      stats_.syncs += any_sync ? 1 : 0;
-      stats_.turns += 1;
+      stats_.syncs += 1;
+      stats_.synced_ops += group.size();
     }
-    inbox_.post(std::move(done));
+    if (!group.empty()) inbox_.post(StorageDone{std::move(group)});
+    if (stopping) {
+      std::lock_guard lock(mutex_);
+      if (waiting_.empty()) return;  // a clean stop loses no buffered write: the sync above covered them
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 #include "impl/store/record_codec.h"
 
 #include <array>
+#include <cstring>
 #include <utility>
 
 #include "impl/core/check.h"
@@ -211,10 +212,39 @@ Result<std::string_view> open_record(std::string_view name, std::string_view byt
 
 }  // namespace
 
-std::uint32_t crc32c(std::string_view bytes) {
-  std::uint32_t crc = 0xFFFFFFFFu;
+namespace {
+
+std::uint32_t crc32c_table(std::uint32_t crc, std::string_view bytes) {
   for (char c : bytes) crc = kCrcTable[(crc ^ static_cast<std::uint8_t>(c)) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
+  return crc;
+}
+
+#if defined(__x86_64__)
+// The SSE4.2 crc32 instruction computes the same CRC-32C (Castagnoli, reflected), 8 bytes at a time:
+// the table version was a tenth of a node's CPU time under load (every read and write checks one).
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(std::uint32_t crc, std::string_view bytes) {
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  std::uint64_t c = crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = __builtin_ia32_crc32di(c, word);
+  }
+  auto c32 = static_cast<std::uint32_t>(c);
+  for (; n > 0; ++p, --n) c32 = __builtin_ia32_crc32qi(c32, static_cast<unsigned char>(*p));
+  return c32;
+}
+const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+#endif
+
+}  // namespace
+
+std::uint32_t crc32c(std::string_view bytes) {
+#if defined(__x86_64__)
+  if (kHaveSse42) return crc32c_sse42(0xFFFFFFFFu, bytes) ^ 0xFFFFFFFFu;
+#endif
+  return crc32c_table(0xFFFFFFFFu, bytes) ^ 0xFFFFFFFFu;
 }
 
 std::string printable_key(std::string_view key) {

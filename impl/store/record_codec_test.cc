@@ -56,6 +56,16 @@ TEST(RecordCodec, EmptyStateBytesMatchTheSpecExample) {
   EXPECT_EQ(crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value
 }
 
+// RFC 3720 (iSCSI) test vectors: long enough for the 8-bytes-at-a-time path and its tail.
+TEST(RecordCodec, Crc32cMatchesTheIscsiVectors) {
+  EXPECT_EQ(crc32c(std::string(32, '\x00')), 0x8A9136AAu);
+  EXPECT_EQ(crc32c(std::string(32, '\xFF')), 0x62A8AB43u);
+  std::string ascending;
+  for (int i = 0; i < 32; ++i) ascending.push_back(static_cast<char>(i));
+  EXPECT_EQ(crc32c(ascending), 0x46DD794Eu);
+  EXPECT_EQ(crc32c(ascending.substr(0, 31) + ""), crc32c(ascending.substr(0, 31)));
+}
+
 TEST(RecordCodec, HintRoundTrips) {
   KeyState state = sample_state();
   Hint hint{"node-c", "cart/42", state.siblings.back()};

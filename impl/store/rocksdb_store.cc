@@ -5,7 +5,9 @@
 #include <utility>
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include "impl/core/check.h"
@@ -49,6 +51,21 @@ std::string hint_storage_key(const HintId& id) {
   return out;
 }
 
+namespace {
+
+// Data: a Bloom filter per SST file, so a read of a key that is not there (every first write of a key
+// reads it first) skips the files instead of searching each one's index: under a put load it was
+// a sixth of a node's time (bench/README.md). 10 bits per key: about 1% false positives.
+rocksdb::ColumnFamilyOptions data_family_options() {
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions options;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
@@ -57,7 +74,7 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& o
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   if (options.env) db_options.env = options.env;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {rocksdb::kDefaultColumnFamilyName, data_family_options()},
       {kHintsFamily, rocksdb::ColumnFamilyOptions()}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
