@@ -11,6 +11,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev     # the dynamo CLI, conformance vectors
   librocksdb-dev                      # the durable storage engine (impl/store/)
   libtomlplusplus-dev                 # toml++: the node configuration file (impl/node/config_file.cc)
+  capnproto libcapnp-dev              # the wire format (spec/dynamo.capnp, impl/net/wire.cc)
+  libnng-dev                          # NNG: node and client transport, the HTTP server
+  curl iproute2 iptables              # the end-to-end tests: curl against the HTTP API, netns partitions
   python3                             # spec/reference: independent checks of the vectors
   default-jre-headless                # TLC (the jar itself comes from ../shared/tools, never the repo)
 )

@@ -2,8 +2,9 @@
 # Runs every test of the project, as CI does: installs missing Debian packages, then for each stage
 # builds a CMake preset and runs its CTest suites.
 #   default  GCC build: unit, property, conformance, mutation check, TLA+ models (skipped without
-#            TLA2TOOLS_JAR), libFuzzer-free
-#   asan     the unit, property (250 cases each) and conformance suites under ASan + UBSan
+#            TLA2TOOLS_JAR), the end-to-end tests (real node processes on loopback, and a partition
+#            between network namespaces when run as root), libFuzzer-free
+#   asan     the unit, property (250 cases each), conformance and end-to-end suites under ASan + UBSan
 #   fuzz     clang + libFuzzer: a bounded smoke run of every fuzzer over its corpus
 # Usage: scripts/test.sh [STAGE...]   (no stage: all three, in that order)
 # Each stage has a time budget (seconds; override with DYNAMO_BUDGET_<STAGE>=...): a stage that

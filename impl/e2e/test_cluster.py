@@ -37,6 +37,7 @@ class BasicOperations(unittest.TestCase):
         codes = cls.cluster.stop()
         cls.cluster.close()
         assert all(c == 0 for c in codes), f"nodes did not stop cleanly: {codes}"
+        assert not cls.cluster.sanitizer_reports(), cls.cluster.sanitizer_reports()
 
     def test_cli_put_get_delete(self):
         c = self.cluster
@@ -233,6 +234,8 @@ class KillUnderLoad(unittest.TestCase):
             print(f"restarted node checked alone on {checked} keys")
             self.assertGreater(checked, 5)
             self.assertEqual(missing, [], "the restarted node must hold every key's final versions")
+            self.assertEqual(c.stop(), [0], "the restarted node stops cleanly")
+            self.assertEqual(c.sanitizer_reports(), [])
         finally:
             c.stop()
             c.close()

@@ -116,6 +116,8 @@ class Partition(unittest.TestCase):
             print(f"cut-off node checked alone on {checked} keys")
             self.assertGreater(checked, 5)
             self.assertEqual(missing, [])
+            self.assertEqual(c.stop(), [0], "the cut-off node stops cleanly")
+            self.assertEqual(c.sanitizer_reports(), [])
         finally:
             c.stop()
             c.close()
