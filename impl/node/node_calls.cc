@@ -24,7 +24,12 @@ std::string client_name(std::uint64_t call) { return "call-" + std::to_string(ca
 void NodeRuntime::Impl::on_client_bytes(std::uint64_t origin, const std::string& bytes) {
   auto batch = net::decode_client_batch(bytes);
   if (!batch.ok()) {
-    log_warn("refused a client batch: " + batch.error().message);
+    // Answered every time; logged for the first few, then every thousandth (a misbehaving client
+    // must not fill the disk with log lines).
+    ++malformed_client_batches;
+    if (malformed_client_batches <= 10 || malformed_client_batches % 1000 == 0)
+      log_warn("refused a malformed client batch (" + std::to_string(malformed_client_batches) +
+               " so far): " + batch.error().message);
     metrics.count_dropped("malformed_client");
     net::ReplyBatch refusal;
     refusal.answers.push_back(net::BatchError{0, batch.error().message});

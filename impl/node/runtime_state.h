@@ -69,6 +69,7 @@ struct NodeRuntime::Impl {
   std::vector<StorageOp> turn_storage;
   std::map<std::string, std::vector<PeerMessage>> turn_sends;
   std::uint64_t malformed_peer_batches = 0;
+  std::uint64_t malformed_client_batches = 0;
 
   // node_runtime.cc
   void apply(Effects effects);
