@@ -45,7 +45,7 @@ class Trace:
     def header(self, h):
         if h.get("format") != FORMAT:
             fail(f'header: "format" must be "{FORMAT}"')
-        if h.get("version") != VERSION:
+        if type(h.get("version")) is not int or h.get("version") != VERSION:  # not true, not 1.0
             fail(f'header: "version" must be {VERSION}')
         nodes = h.get("nodes")
         if not isinstance(nodes, list) or not nodes or not all(isinstance(n, str) and n for n in nodes):
@@ -70,7 +70,8 @@ class Trace:
             if k["key"] in self.walk:
                 fail(f'header: key {k["key"]!r} listed twice')
             walk = k.get("walk")
-            if not isinstance(walk, list) or sorted(walk) != sorted(nodes):
+            if (not isinstance(walk, list) or not all(isinstance(n, str) for n in walk)
+                    or sorted(walk) != sorted(nodes)):
                 fail(f'header: the walk of {k["key"]!r} must list every node exactly once')
             self.walk[k["key"]] = walk
 
@@ -163,7 +164,7 @@ class Trace:
     }
 
     def msg(self, x, what, types=None):
-        if not isinstance(x, dict) or x.get("type") not in self.MSG_FIELDS:
+        if not isinstance(x, dict) or not isinstance(x.get("type"), str) or x.get("type") not in self.MSG_FIELDS:
             fail(f"{what}: a message is an object whose \"type\" is one of {sorted(self.MSG_FIELDS)}")
         t = x["type"]
         if types and t not in types:
