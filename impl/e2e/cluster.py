@@ -156,3 +156,55 @@ def raw_sp_connect(host, port, protocol):
 
 def sp_frame(payload):
     return len(payload).to_bytes(8, "big") + payload
+
+
+def wait_for_hints(cluster, seconds=30):
+    """Waits (bounded) until no node keeps a hint; returns the hints still pending."""
+    deadline = time.time() + seconds
+    while cluster.hints_pending() > 0 and time.time() < deadline:
+        time.sleep(0.5)
+    return cluster.hints_pending()
+
+
+def final_reads_and_verdict(dynamo, workload, cluster, history, keys):
+    """Appends a final read of every key to the history, then runs the history checker.
+    Returns (final reads' exit code and output, checker's exit code, verdict text)."""
+    final = subprocess.run([workload, "--node", cluster.nodes[0].client, "--keys", str(keys), "--final",
+                            "--history", history], capture_output=True, text=True, timeout=120)
+    verdict = subprocess.run([dynamo, "check-history", history, "--json"], capture_output=True, text=True, timeout=120)
+    return (final.returncode, final.stdout + final.stderr), verdict.returncode, verdict.stdout + verdict.stderr
+
+
+def final_versions(history):
+    """key -> sorted values the key's final read returned."""
+    import json
+    with open(history) as f:
+        events = [json.loads(line) for line in f]
+    finals, out = {}, {}
+    for e in events:
+        if e["event"] == "invoke" and e.get("final"):
+            finals[e["op"]] = e["key"]
+        if e["event"] == "complete" and e["op"] in finals:
+            out[finals[e["op"]]] = sorted(s for s in e["siblings"] if isinstance(s, str))
+    return out
+
+
+def alone_holds(cluster, index, finals):
+    """With every other node stopped, reads each key through node `index` with R = 1 (so its own
+    copy answers). Returns (keys checked, [(key, expected, held, error)] that differ). Keys the node
+    is not a primary of are skipped (it can only forward them, and no coordinator is left)."""
+    import json
+    for other in range(len(cluster.nodes)):
+        if other != index:
+            cluster.stop(other)
+    checked, missing = 0, []
+    for key, values in finals.items():
+        got = cluster.cli("get", key, "--json", "--r", "1", "--direct", node=index)
+        if got.returncode == 4 and "coordinator" in got.stderr:
+            continue
+        checked += 1
+        held = sorted(s["value"] for s in json.loads(got.stdout)["siblings"] if not s["deleted"]) \
+            if got.returncode in (0, 3) and got.stdout else None
+        if held != values:
+            missing.append((key, values, held, got.stderr.strip()))
+    return checked, missing

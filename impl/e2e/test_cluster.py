@@ -13,7 +13,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, raw_sp_connect, sp_frame  # noqa: E402
+from cluster import (Cluster, alone_holds, final_reads_and_verdict, final_versions,  # noqa: E402
+                     raw_sp_connect, sp_frame, wait_for_hints)
 
 DYNAMO = WORKLOAD = WORK = None
 
@@ -161,11 +162,6 @@ class BasicOperations(unittest.TestCase):
             self.assertIn("malformed", log.read())
 
 
-def check_history(path):
-    result = subprocess.run([DYNAMO, "check-history", path, "--json"], capture_output=True, text=True, timeout=120)
-    return result.returncode, result.stdout + result.stderr
-
-
 class KillUnderLoad(unittest.TestCase):
     """kill -9 of one node under load: writes go on through a fallback; after it restarts its hints
     arrive and reads repair it; nothing is lost. N = 2 of 3 nodes, so every key has a fallback."""
@@ -198,39 +194,15 @@ class KillUnderLoad(unittest.TestCase):
             # Let hints and repairs settle, then read every key (final reads) and check the history.
             print(f"hints kept for n2 while it was down: {hints_while_down}")
             self.assertGreater(hints_while_down, 0, "fallbacks must keep hints for the dead node")
-            deadline = time.time() + 30
-            while c.hints_pending() > 0 and time.time() < deadline:
-                time.sleep(0.5)
-            self.assertEqual(c.hints_pending(), 0, "every hint is handed off once n2 is back")
-            final = subprocess.run([WORKLOAD, "--node", c.nodes[0].client, "--keys", "30", "--final", "--history", history],
-                                   capture_output=True, text=True, timeout=120)
-            self.assertEqual(final.returncode, 0, final.stdout + final.stderr)
-            code, verdict = check_history(history)
+            self.assertEqual(wait_for_hints(c), 0, "every hint is handed off once n2 is back")
+            final, code, verdict = final_reads_and_verdict(DYNAMO, WORKLOAD, c, history, 30)
+            self.assertEqual(final[0], 0, final[1])
             print(verdict)
             self.assertEqual(code, 0, verdict)
             self.assertIn('"lost":[]', verdict.replace(" ", ""))
             # The restarted node alone holds what the final reads returned (hints and read repair
-            # refilled what its write buffer lost): stop the others, read through it with R = 1.
-            finals = {}
-            with open(history) as f:
-                events = [json.loads(line) for line in f]
-            for e in events:
-                if e["event"] == "invoke" and e.get("final"):
-                    finals[e["op"]] = e["key"]
-                if e["event"] == "complete" and e["op"] in finals:
-                    finals[e["op"]] = (finals[e["op"]], sorted(s for s in e["siblings"] if isinstance(s, str)))
-            c.stop(0)
-            c.stop(2)
-            missing, checked = [], 0
-            for key, values in finals.values():
-                got = c.cli("get", key, "--json", "--r", "1", "--direct", node=1)
-                if got.returncode == 4 and "coordinator" in got.stderr:
-                    continue  # n2 is not a primary of this key (N = 2 of 3)
-                checked += 1
-                held = sorted(s["value"] for s in json.loads(got.stdout)["siblings"] if not s["deleted"]) \
-                    if got.returncode in (0, 3) and got.stdout else None
-                if held != values:
-                    missing.append((key, values, held, got.stderr.strip()))
+            # refilled what its write buffer lost).
+            checked, missing = alone_holds(c, 1, final_versions(history))
             print(f"restarted node checked alone on {checked} keys")
             self.assertGreater(checked, 5)
             self.assertEqual(missing, [], "the restarted node must hold every key's final versions")

@@ -4,7 +4,6 @@ history checker must find no lost write, and the cut-off node must catch up.
 
 Usage (root): test_partition.py DYNAMO HISTORY_WORKLOAD WORK_DIR. Skips (exit 77) without root or
 without `ip netns`. Every namespace, link and process it makes is removed at the end."""
-import json
 import os
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster  # noqa: E402
+from cluster import Cluster, alone_holds, final_reads_and_verdict, final_versions, wait_for_hints  # noqa: E402
 
 DYNAMO = WORKLOAD = WORK = None
 PREFIX = f"dyn{os.getpid() % 10000}"
@@ -82,37 +81,14 @@ class Partition(unittest.TestCase):
             print(out.strip())
             self.assertEqual(load.returncode, 0)
             self.assertTrue(c.alive(2))
-            deadline = time.time() + 30
-            while c.hints_pending() > 0 and time.time() < deadline:
-                time.sleep(0.5)
-            final = subprocess.run([WORKLOAD, "--node", c.nodes[0].client, "--keys", "30", "--final", "--history", history],
-                                   capture_output=True, text=True, timeout=120)
-            self.assertEqual(final.returncode, 0, final.stdout + final.stderr)
-            verdict = subprocess.run([DYNAMO, "check-history", history, "--json"], capture_output=True, text=True, timeout=120)
-            print(verdict.stdout)
-            self.assertEqual(verdict.returncode, 0, verdict.stdout + verdict.stderr)
-            # The cut-off node caught up: alone (the others stopped), it holds every final version of
-            # the keys it is a primary of.
-            finals = {}
-            with open(history) as f:
-                events = [json.loads(line) for line in f]
-            for e in events:
-                if e["event"] == "invoke" and e.get("final"):
-                    finals[e["op"]] = e["key"]
-                if e["event"] == "complete" and e["op"] in finals:
-                    finals[e["op"]] = (finals[e["op"]], sorted(s for s in e["siblings"] if isinstance(s, str)))
-            c.stop(0)
-            c.stop(1)
-            missing, checked = [], 0
-            for key, values in finals.values():
-                got = c.cli("get", key, "--json", "--r", "1", "--direct", node=2)
-                if got.returncode == 4 and "coordinator" in got.stderr:
-                    continue
-                checked += 1
-                held = sorted(s["value"] for s in json.loads(got.stdout)["siblings"] if not s["deleted"]) \
-                    if got.returncode in (0, 3) and got.stdout else None
-                if held != values:
-                    missing.append((key, values, held, got.stderr.strip()))
+            wait_for_hints(c)
+            final, code, verdict = final_reads_and_verdict(DYNAMO, WORKLOAD, c, history, 30)
+            self.assertEqual(final[0], 0, final[1])
+            print(verdict)
+            self.assertEqual(code, 0, verdict)
+            # The cut-off node caught up: alone, it holds every final version of the keys it is a
+            # primary of.
+            checked, missing = alone_holds(c, 2, final_versions(history))
             print(f"cut-off node checked alone on {checked} keys")
             self.assertGreater(checked, 5)
             self.assertEqual(missing, [])
