@@ -42,9 +42,10 @@ report() {
     echo "--- stage $1: traces replayed by TLC"
     grep -E '^fresh trace|^[a-z_0-9]+\.ndjson +(accept|reject)' "$log" | sed 's/^/  /'
   fi
-  if grep -q '^history_workload: seed' "$log"; then
+  if grep -q 'history_workload: seed' "$log"; then
     echo "--- stage $1: end-to-end runs (real processes; the history checker's verdicts)"
-    grep -E '^history_workload: seed|^writes: |^hints kept|^restarted node|^cut-off node|"verdict"|"acknowledged"|"unknown"' "$log" | sed 's/^/  /'
+    grep -E 'history_workload: seed|^writes: |^hints kept|checked alone|"verdict"|"acknowledged"|"unknown"' "$log" |
+      sed 's/.*\(history_workload: seed\)/\1/; s/^/  /'
   fi
   if grep -q '^MODEL ' "$log"; then
     echo "--- stage $1: TLC models"
