@@ -208,3 +208,10 @@ def alone_holds(cluster, index, finals):
         if held != values:
             missing.append((key, values, held, got.stderr.strip()))
     return checked, missing
+
+
+def start_workload(workload, cluster, history, keys=30, seconds=14, processes=8):
+    """The recorded load both fault tests run (through n1 and n2), in the background."""
+    return subprocess.Popen([workload, "--node", cluster.nodes[0].client, "--node", cluster.nodes[1].client,
+                             "--processes", str(processes), "--keys", str(keys), "--seconds", str(seconds),
+                             "--history", history], stdout=subprocess.PIPE, text=True)

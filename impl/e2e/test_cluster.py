@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import (Cluster, alone_holds, final_reads_and_verdict, final_versions,  # noqa: E402
-                     raw_sp_connect, sp_frame, wait_for_hints)
+                     raw_sp_connect, sp_frame, start_workload, wait_for_hints)
 
 DYNAMO = WORKLOAD = WORK = None
 
@@ -172,9 +172,7 @@ class KillUnderLoad(unittest.TestCase):
         try:
             c.start()
             history = os.path.join(work, "history.ndjson")
-            load = subprocess.Popen([WORKLOAD, "--node", c.nodes[0].client, "--node", c.nodes[1].client,
-                                     "--processes", "8", "--keys", "30", "--seconds", "14", "--history", history],
-                                    stdout=subprocess.PIPE, text=True)
+            load = start_workload(WORKLOAD, c, history)
             time.sleep(3)
             c.kill9(1)
             time.sleep(4)

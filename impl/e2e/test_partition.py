@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, alone_holds, final_reads_and_verdict, final_versions, wait_for_hints  # noqa: E402
+from cluster import Cluster, alone_holds, final_reads_and_verdict, final_versions, start_workload, wait_for_hints  # noqa: E402
 
 DYNAMO = WORKLOAD = WORK = None
 PREFIX = f"dyn{os.getpid() % 10000}"
@@ -70,9 +70,7 @@ class Partition(unittest.TestCase):
         try:
             c.start()
             history = os.path.join(work, "history.ndjson")
-            load = subprocess.Popen([WORKLOAD, "--node", c.nodes[0].client, "--node", c.nodes[1].client,
-                                     "--processes", "8", "--keys", "30", "--seconds", "14", "--history", history],
-                                    stdout=subprocess.PIPE, text=True)
+            load = start_workload(WORKLOAD, c, history)
             time.sleep(3)
             cut_off(2)
             time.sleep(6)
