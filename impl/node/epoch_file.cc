@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -35,13 +36,16 @@ Status sync_directory(const std::string& dir) {
 
 }  // namespace
 
-Result<std::uint64_t> next_epoch(const std::string& data_dir) {
+Result<std::uint64_t> next_epoch(const std::string& data_dir, std::uint64_t first_epoch) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Error{"cannot create the data directory " + data_dir + ": " + ec.message()};
   const std::string path = data_dir + "/epoch";
   std::uint64_t epoch = 0;
-  if (std::ifstream in(path); in) {
+  std::ifstream in(path);
+  if (!in) {
+    epoch = std::max<std::uint64_t>(first_epoch, 1);
+  } else {
     std::stringstream text;
     text << in.rdbuf();
     std::string s = text.str();
@@ -49,8 +53,8 @@ Result<std::uint64_t> next_epoch(const std::string& data_dir) {
     auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), epoch);
     if (err != std::errc() || end != s.data() + s.size() || s.empty())
       return Error{path + " holds \"" + s.substr(0, 40) + "\", not an epoch number: the data directory is damaged"};
+    epoch += 1;
   }
-  epoch += 1;
   const std::string temporary = path + ".tmp";
   if (Status s = write_durably(temporary, std::to_string(epoch) + "\n"); !s.ok()) return s.error();
   if (std::rename(temporary.c_str(), path.c_str()) != 0)

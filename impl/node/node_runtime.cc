@@ -20,11 +20,13 @@ Result<std::unique_ptr<store::Storage>> open_storage(const NodeFileConfig& confi
 }
 
 // The memory engine keeps nothing, so no epoch file either: the epoch is the start time in ms, which
-// grows across restarts just as well (dots of a previous life are never reused).
+// grows across restarts just as well (dots of a previous life are never reused). So is a RocksDB
+// node's first epoch (epoch_file.h: its directory may have been wiped).
 Result<std::uint64_t> epoch_for(const NodeFileConfig& config) {
-  if (config.engine == Engine::kRocksDb) return next_epoch(config.data_dir);
-  return static_cast<std::uint64_t>(
+  const auto now_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  if (config.engine == Engine::kRocksDb) return next_epoch(config.data_dir, now_ms);
+  return now_ms;
 }
 
 }  // namespace
