@@ -17,6 +17,7 @@ struct ScheduleShape {
   bool crashes = true;       // crash and restart steps
   bool partitions = true;
   bool message_faults = true;  // loss and duplication
+  bool membership = false;     // joins, leaves and removes (in about half the schedules)
 };
 
 inline sim::Schedule arbitrary_schedule(const ScheduleShape& shape) {
@@ -56,6 +57,28 @@ inline sim::Schedule arbitrary_schedule(const ScheduleShape& shape) {
     step.a = step.kind == sim::StepKind::kPartition ? uniform<std::uint32_t>(1, (1u << s.nodes) - 1)
                                                     : uniform<std::uint32_t>(0, s.nodes);
     s.steps.push_back(step);
+  }
+  if (shape.membership && *rc::gen::arbitrary<bool>()) {
+    s.spare_nodes = uniform<std::uint32_t>(0, 3);
+    const int changes = *rc::gen::inRange(1, 4);
+    // One node at most is removed (gone for good, with its disk), and only where every acknowledged
+    // write is durable on W >= 2 nodes: losing the one durable copy of a write (W = 1, or a buffered
+    // replica that then crashes) is data loss the store does not claim to survive.
+    bool may_remove = s.w >= 2;
+    for (int i = 0; i < changes; ++i) {
+      sim::Step step;
+      step.tick = uniform<std::uint32_t>(0, s.safety_ticks);
+      int kind = uniform(9, 12);  // join, leave, remove
+      if (kind == 9 && s.spare_nodes == 0) kind = 10;
+      if (kind == 11 && !may_remove) kind = 10;
+      if (kind == 11) {
+        may_remove = false;
+        s.durable_replicas = true;
+      }
+      step.kind = static_cast<sim::StepKind>(kind);
+      step.a = kind == 9 ? uniform<std::uint32_t>(0, s.spare_nodes) : uniform<std::uint32_t>(0, s.nodes + s.spare_nodes);
+      s.steps.push_back(step);
+    }
   }
   std::stable_sort(s.steps.begin(), s.steps.end(), [](const sim::Step& a, const sim::Step& b) { return a.tick < b.tick; });
   return s;

@@ -41,6 +41,11 @@ class PrintCounts : public testing::Environment {
         EXPECT_GT(no_lost_writes_totals.counts.writes_acknowledged, 0u);
         EXPECT_GT(no_lost_writes_totals.counts.crashes, 0u) << "the schedules injected no crash";
         EXPECT_GT(no_lost_writes_totals.counts.hinted_stores, 0u) << "no fallback ever kept a hint";
+        const auto& c = no_lost_writes_totals.counts;
+        EXPECT_GT(c.joins, 0u) << "the schedules joined no node";
+        EXPECT_GT(c.leaves, 0u) << "the schedules made no node leave";
+        EXPECT_GT(c.removes, 0u) << "the schedules removed no node";
+        EXPECT_GT(c.keys_released, 0u) << "no key was ever handed over and released";
       }
     }
     if (overlap_totals.schedules > 0) {
@@ -55,7 +60,7 @@ const testing::Environment* const kPrintCounts = testing::AddGlobalTestEnvironme
 
 RC_GTEST_PROP(SimProps, NoAcknowledgedWriteIsLostAndTheClusterConverges, ()) {
   const int n = uniform(1, 4);
-  ScheduleShape shape{n, uniform(1, n + 1), uniform(1, n + 1), true, true, true};
+  ScheduleShape shape{n, uniform(1, n + 1), uniform(1, n + 1), true, true, true, true};
   const sim::Schedule schedule = arbitrary_schedule(shape);
   const sim::SimResult result = sim::simulate(schedule);
   if (!result.ok) RC_FAIL(result.failure + "\nschedule (rerun with sim::simulate):\n" + schedule.describe());

@@ -24,7 +24,8 @@
 #   * Enumerations are closed: a receiver refuses a message with an enumerant it does not know.
 #
 # Field names follow the C++ core (impl/core/messages.h) and the TLA+ specification's messages
-# (tla/Dynamo.tla): Store, StoreAck, Read, ReadReply, Repair, Handoff, HandoffAck; plus KeySync.
+# (tla/Dynamo.tla): Store, StoreAck, Read, ReadReply, Repair, Handoff, HandoffAck; plus KeySync,
+# and TransferKey / TransferAck (partition transfer, tla/Membership.tla).
 
 @0xc17897a2c3c4d901;
 
@@ -106,6 +107,8 @@ struct PeerMessage {
     handoff @5 :Handoff;
     handoffAck @6 :HandoffAck;
     keySync @7 :KeySync;
+    transferKey @8 :TransferKey;
+    transferAck @9 :TransferAck;
   }
 }
 
@@ -175,6 +178,24 @@ struct KeySync {
   key @1 :Data;
   versions @2 :List(Version);  # at most 128
   reply @3 :Bool;
+}
+
+# Partition transfer (tla/Membership.tla): a node that is no longer a primary of the key under its
+# ring sends the key's versions to each primary; each stores them durably (merge) and confirms.
+struct TransferKey {
+  sequence @0 :UInt64;         # the sender's; echoed in the TransferAck
+  store @1 :Text;
+  key @2 :Data;
+  versions @3 :List(Version);  # at most 128
+}
+
+# Primary -> old owner: the versions with these dots are durable here; once every primary has
+# confirmed, the old owner may release the key.
+struct TransferAck {
+  sequence @0 :UInt64;
+  store @1 :Text;
+  key @2 :Data;
+  dots @3 :List(Dot);          # at most 128, in the order of the TransferKey's versions
 }
 
 # ---------------------------------------------------------------------------------------------

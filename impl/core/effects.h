@@ -75,9 +75,16 @@ struct ScanKeys {
 };
 // Make every write so far durable (the write buffer's periodic flush).
 struct Sync {};
+// Storage::release: drop the key's versions once its new owners confirmed `sent` (always durable:
+// a release undone by a crash would only transfer the key again, but a release must never be seen
+// before the confirmations it rests on, and those are durable).
+struct ReleaseKey {
+  std::string key;
+  std::vector<Version> sent;
+};
 
 using StorageRequest =
-    std::variant<ReadKey, MergeVersions, PutState, AddHint, DeleteHint, ScanHints, ScanKeys, Sync>;
+    std::variant<ReadKey, MergeVersions, PutState, AddHint, DeleteHint, ScanHints, ScanKeys, Sync, ReleaseKey>;
 
 struct StorageOp {
   std::uint64_t token = 0;
@@ -91,7 +98,7 @@ struct KeyRead {
   std::vector<StoredHint> hints;  // those for this key; empty unless with_hints
 };
 struct KeyStored {
-  KeyState state;  // after the merge or put
+  KeyState state;  // after the merge, put or release
 };
 struct HintAdded {
   HintId id;

@@ -86,6 +86,17 @@ Status check_peer_message(const PeerMessage& message) {
       if (auto s = check_key(m.store, m.key); !s.ok()) return s;
       return check_versions(m.versions);
     }
+    Status operator()(const TransferKey& m) const {
+      if (auto s = check_key(m.store, m.key); !s.ok()) return s;
+      return check_versions(m.versions);
+    }
+    Status operator()(const TransferAck& m) const {
+      if (auto s = check_key(m.store, m.key); !s.ok()) return s;
+      if (m.dots.size() > 2 * limits::kMaxSiblings) return Error{"a TransferAck may name at most " + std::to_string(2 * limits::kMaxSiblings) + " dots"};
+      for (const auto& dot : m.dots)
+        if (auto s = check_actor(dot.actor); !s.ok()) return s;
+      return {};
+    }
   };
   return std::visit(Visitor{}, message);
 }

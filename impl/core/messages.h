@@ -1,7 +1,8 @@
 // messages.h: what nodes send each other, and what clients send a node and get back.
 //
 // Peer messages are the spec's messages (tla/Dynamo.tla: Store, StoreAck, Read, ReadReply, Repair,
-// Handoff, HandoffAck), plus anti-entropy's KeySync. Every field is checked by the receiver against
+// Handoff, HandoffAck), plus anti-entropy's KeySync and partition transfer's TransferKey and
+// TransferAck (tla/Membership.tla). Every field is checked by the receiver against
 // limits.h before it is used; a message that fails a check is dropped (and counted), never trusted.
 // Ids (put_id, get_id) are the coordinator's own and only mean something to it.
 #pragma once
@@ -87,8 +88,24 @@ struct KeySync {
   bool reply = false;
 };
 
+// Partition transfer (tla/Membership.tla: StreamPartition, ConfirmTransfer). A node that is no longer
+// a primary of a key under its ring sends the key's versions to each of the key's primaries; each
+// stores them durably through the merge path and confirms with the dots it stored. `sequence` is the
+// sender's own; a transfer is idempotent, so a resent or duplicated one does no harm.
+struct TransferKey {
+  std::uint64_t sequence = 0;
+  std::string store;
+  std::string key;
+  std::vector<Version> versions;
+};
+struct TransferAck {
+  std::uint64_t sequence = 0;
+  std::string store;
+  std::string key;
+  std::vector<Dot> dots;  // of the versions the TransferKey carried, all now durable at the sender
+};
 using PeerMessage = std::variant<StoreRequest, StoreAck, ReadRequest, ReadReply, RepairRequest,
-                                 Handoff, HandoffAck, KeySync>;
+                                 Handoff, HandoffAck, KeySync, TransferKey, TransferAck>;
 const char* message_name(const PeerMessage& message);
 
 enum class OpKind { kPut, kDelete, kGet };

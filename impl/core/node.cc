@@ -18,7 +18,9 @@ Result<Node> Node::create(NodeConfig config) {
 // ReadReply) never matches a get of this one.
 Node::Node(NodeConfig config)
     : config_(std::move(config)), actor_(actor_of(config_.id, config_.epoch)),
-      next_op_id_((config_.epoch << 40) + 1) {}
+      next_op_id_((config_.epoch << 40) + 1) {
+  for (const auto& member : config_.ring->members()) known_nodes_.insert(member.id);
+}
 Node::~Node() = default;
 Node::Node(Node&&) noexcept = default;
 Node& Node::operator=(Node&&) noexcept = default;
@@ -29,6 +31,7 @@ NodeStats Node::stats() const {
   for (const auto& [target, count] : pending_hints_) s.pending_hints += count;
   s.handoffs_in_flight = handoffs_.size();
   s.suspected = suspects().size();
+  s.transfers_in_flight = transfers_.size();
   return s;
 }
 
@@ -43,7 +46,7 @@ std::vector<Node::PeerView> Node::peer_views() const {
 }
 
 bool Node::quiescent() const {
-  return pending_.empty() && puts_.empty() && gets_.empty() && handoffs_.empty();
+  return pending_.empty() && puts_.empty() && gets_.empty() && handoffs_.empty() && transfers_.empty();
 }
 
 std::uint64_t Node::issue(Effects& out, StorageRequest request, Pending pending) {
@@ -70,9 +73,10 @@ void Node::suspect(const std::string& node) {
 }
 
 std::set<std::string> Node::suspects() const {
+  // Members only: an operation begun under an older ring may suspect a node that has left since.
   std::set<std::string> out;
   for (const auto& [node, until] : suspected_until_)
-    if (until > now_) out.insert(node);
+    if (until > now_ && config_.ring->index_of(node)) out.insert(node);
   return out;
 }
 
@@ -201,7 +205,9 @@ Effects Node::on_client_request(const std::string& client, const ClientRequest& 
 
 Effects Node::on_message(const std::string& from, const PeerMessage& message) {
   Effects out;
-  if (from.empty() || !config_.ring->index_of(from) || !check_peer_message(message).ok()) {
+  // A node that left before this one joined is unknown to it, yet may still hand keys over to it.
+  const bool may_be_unknown = std::holds_alternative<TransferKey>(message);
+  if (from.empty() || (!known_node(from) && !may_be_unknown) || !check_peer_message(message).ok()) {
     ++counters_.dropped_messages;
     return out;
   }
@@ -216,7 +222,10 @@ Effects Node::on_message(const std::string& from, const PeerMessage& message) {
         else if constexpr (std::is_same_v<M, RepairRequest>) on_repair(out, from, m);
         else if constexpr (std::is_same_v<M, Handoff>) on_handoff(out, from, m);
         else if constexpr (std::is_same_v<M, HandoffAck>) delete_hint(out, from, m);
-        else on_key_sync(out, from, m);
+        else if constexpr (std::is_same_v<M, KeySync>) on_key_sync(out, from, m);
+        else if constexpr (std::is_same_v<M, TransferKey>) confirm_transfer(out, from, m);
+        else if constexpr (std::is_same_v<M, TransferAck>) release_partition(out, from, m);
+        else static_assert(sizeof(M) == 0, "a peer message without a handler");
       },
       message);
   return out;
@@ -260,7 +269,10 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
         else if constexpr (std::is_same_v<P, Synced>) {
           sync_in_flight_ = false;
           if (!outcome.ok()) buffered_since_sync_ = true;  // try again at the next flush
-        } else on_key_sync_stored(out, p, std::move(outcome));
+        } else if constexpr (std::is_same_v<P, KeySyncStored>) on_key_sync_stored(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, TransferStored>) on_transfer_stored(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, Released>) on_released(p, std::move(outcome));
+        else static_assert(sizeof(P) == 0, "a storage completion without a handler");
       },
       pending);
   return out;
@@ -280,6 +292,7 @@ Effects Node::on_tick(std::uint64_t now_ms) {
   expire_puts(out);
   expire_gets(out);
   expire_handoffs();
+  expire_transfers();
   const auto& t = config_.timing;
   if (now_ % t.flush_every == 0) flush(out);
   if (now_ % t.hint_scan_every == 0) scan_hints(out);

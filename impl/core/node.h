@@ -23,6 +23,15 @@
 //                   primaries (KeySync), which answer with what they hold if it differs.
 //   flush           every flush_every ticks, the buffered writes completed since the last sync are
 //                   synced (the write buffer's periodic writer).
+//   adopt_ring, stream_partition, confirm_transfer, release_partition   (tla/Membership.tla) a new
+//                   ring (a membership change the shell learned by gossip) may take keys away from
+//                   this node. The anti-entropy pass meets every key the node holds: a key it is not
+//                   a primary of (under its current ring) goes to the key's primaries (TransferKey),
+//                   which store it durably through the merge path and confirm (TransferAck); once
+//                   every primary confirmed, the key is released (dropped unless a newer version
+//                   arrived, which goes in the next pass). Being stateless (the ring and the data
+//                   say what to move), a transfer survives crashes and resumes by itself. Hints for a
+//                   node that left the ring go to the key's first primary instead.
 // Failure detection is local: a node that does not answer a request in time is suspected for
 // suspect_for ticks (skipped by the sloppy list, no handoffs to it), and any message from it clears
 // the suspicion. Nothing about suspicions is shared.
@@ -57,6 +66,10 @@ struct NodeStats {
   std::uint64_t refused_hints = 0;       // hinted stores refused at the pending-hint limit
   std::uint64_t read_repairs = 0;        // Repair messages sent
   std::uint64_t anti_entropy_syncs = 0;  // KeySync messages sent
+  std::size_t transfers_in_flight = 0;   // keys sent, not yet confirmed by every primary
+  std::uint64_t keys_transferred = 0;    // TransferKey messages sent
+  std::uint64_t keys_received = 0;       // TransferKey messages stored and confirmed
+  std::uint64_t keys_released = 0;       // keys dropped after their primaries confirmed them
 };
 
 class Node {
@@ -83,6 +96,10 @@ class Node {
 
   // The first input after creation: loads the hint counts (hinted stores are refused until then).
   Effects start();
+  // A newer ring (spec: the node's view after Gossip); this node need not be a member of it (it left,
+  // or was removed, and hands its keys over). Errors, changing nothing: a ring with another number
+  // of partitions, or too few members for a store's N.
+  Result<Effects> adopt_ring(std::shared_ptr<const Ring> ring);
   Effects on_client_request(const std::string& client, const ClientRequest& request);
   Effects on_message(const std::string& from, const PeerMessage& message);
   Effects on_storage_done(std::uint64_t token, Result<StorageOutcome> outcome);
@@ -106,13 +123,16 @@ class Node {
   struct KeyScan {};
   struct Synced {};
   struct KeySyncStored { std::string from; KeySync sync; };
+  struct TransferStored { std::string from; TransferKey transfer; };
+  struct Released { std::uint64_t sequence; };
   using Pending = std::variant<PutRead, PutWrite, GetSelfRead, ReplicaStore, HintStore, ReplicaView,
                                RepairStored, HandoffStored, HintDropped, HintScan, KeyScan, Synced,
-                               KeySyncStored>;
+                               KeySyncStored, TransferStored, Released>;
   // A hint being handed off. Kept until its acknowledgement arrives, even after the timeout (which
   // only allows the next scan to send it again), so a late acknowledgement still deletes the hint.
   struct Handoffing {
-    std::string target;
+    std::string target;   // the hint's target
+    std::string sent_to;  // the target, or the key's first primary when the target left the ring
     std::string key;
     Version version;
     std::uint64_t deadline = 0;
@@ -130,7 +150,7 @@ class Node {
   std::string suspect_silent(const std::vector<SpecTarget>& targets,
                              const std::function<bool(const std::string&)>& answered);
   std::vector<SpecTarget> targets_for(std::string_view key, int n) const;
-  // The key's preference list of n (cached: the ring is fixed for the node's life).
+  // The key's preference list of n (cached until the ring changes).
   const std::vector<std::string>& preference_list(std::string_view key, int n) const;
   std::uint32_t partition_of(std::string_view key) const;
   std::size_t in_flight() const { return puts_.size() + gets_.size(); }
@@ -181,7 +201,10 @@ class Node {
   // Hinted handoff and anti-entropy (node_handoff.cc).
   void scan_hints(Effects& out);
   void on_hints_scanned(Effects& out, Result<StorageOutcome> outcome);
-  void deliver_hint(Effects& out, const StoredHint& stored);
+  void deliver_hint(Effects& out, const StoredHint& stored, const std::string& destination);
+  // Where a hint goes: its target, or the key's first primary other than this node when the target
+  // is no longer a member (empty: nowhere now).
+  std::string hint_destination(const StoredHint& stored) const;
   void on_handoff(Effects& out, const std::string& from, const Handoff& handoff);
   void on_handoff_stored(Effects& out, const HandoffStored& done, Result<StorageOutcome> outcome);
   void delete_hint(Effects& out, const std::string& from, const HandoffAck& ack);
@@ -190,6 +213,16 @@ class Node {
   void on_keys_scanned(Effects& out, Result<StorageOutcome> outcome);
   void on_key_sync(Effects& out, const std::string& from, const KeySync& sync);
   void on_key_sync_stored(Effects& out, const KeySyncStored& done, Result<StorageOutcome> outcome);
+
+  // Partition transfer (node_transfer.cc).
+  bool known_node(const std::string& node) const { return known_nodes_.contains(node); }
+  // Sends a key this node is not a primary of to the key's primaries (once at a time per key).
+  void stream_partition(Effects& out, const std::string& key, const KeyState& state, const StoreConfig& store);
+  void confirm_transfer(Effects& out, const std::string& from, const TransferKey& transfer);
+  void on_transfer_stored(Effects& out, const TransferStored& done, Result<StorageOutcome> outcome);
+  void release_partition(Effects& out, const std::string& from, const TransferAck& ack);
+  void on_released(const Released& done, Result<StorageOutcome> outcome);
+  void expire_transfers();
 
   NodeConfig config_;
   std::string actor_;
@@ -213,8 +246,21 @@ class Node {
   // Anti-entropy.
   std::string anti_entropy_cursor_;
   bool key_scan_in_flight_ = false;
+  // Partition transfer.
+  struct Transferring {
+    std::string key;                  // storage key
+    std::vector<Version> versions;    // what was sent
+    std::set<std::string> awaiting;   // primaries that have not confirmed yet
+    std::uint64_t deadline = 0;       // past it, the entry goes and the next pass sends the key again
+    bool releasing = false;
+  };
+  std::set<std::string> known_nodes_;  // members of every ring this node has held (a node that left
+                                       // may still hand its keys over)
+  std::map<std::uint64_t, Transferring> transfers_;  // sequence -> key in transfer
+  std::set<std::string> keys_in_transfer_;
+  std::uint64_t next_transfer_ = 1;
   NodeStats counters_;
-  // Caches of pure functions of the fixed ring (an MD5 per request was a tenth of the simulator's
+  // Caches of pure functions of the ring (cleared when adopt_ring changes it) (an MD5 per request was a tenth of the simulator's
   // time): key -> partition (cleared when it reaches kPartitionCacheKeys), (partition, n) -> list.
   static constexpr std::size_t kPartitionCacheKeys = 4096;
   mutable std::unordered_map<std::string, std::uint32_t> partition_cache_;

@@ -7,7 +7,8 @@
 // (the real node: every 10 ms; the simulator: every simulated tick).
 //
 // Invariants of a validated NodeConfig (validate):
-//   1. id is a member of ring; epoch is the node's current epoch (the shell stores it durably and
+//   1. id is a node id (usually a member of ring; one that left may be outside it, handing its keys
+//      over); epoch is the node's current epoch (the shell stores it durably and
 //      increments it at every start, spec/README.md "Actors and dots");
 //   2. store names are unique, match [A-Za-z0-9_-]{1,64}, and one is "default";
 //   3. every store's quorum passes validate(quorum, members) and its value limit is in

@@ -33,20 +33,32 @@ void Node::on_hints_scanned(Effects& out, Result<StorageOutcome> outcome) {
   }
   std::map<std::string, std::size_t> sent;
   for (const auto& stored : hints) {
-    const std::string& target = stored.id.target;
-    if (target == config_.id || suspected(target)) continue;
+    const std::string destination = hint_destination(stored);
+    if (destination.empty() || destination == config_.id || suspected(destination)) continue;
     if (auto h = handoffs_.find(stored.id.sequence); h != handoffs_.end() && !h->second.expired) continue;
-    if (sent[target]++ >= config_.limits.handoffs_per_scan) continue;
-    deliver_hint(out, stored);
+    if (sent[destination]++ >= config_.limits.handoffs_per_scan) continue;
+    deliver_hint(out, stored, destination);
   }
 }
 
-void Node::deliver_hint(Effects& out, const StoredHint& stored) {
+std::string Node::hint_destination(const StoredHint& stored) const {
+  if (config_.ring->index_of(stored.id.target)) return stored.id.target;
+  // The target left the ring (or was removed): the hint goes to the key's new owner, the first
+  // primary that is not this node (tla/Membership.tla: hints follow the partition; none is dropped).
+  auto [store_name, key] = split_storage_key(stored.hint.key);
+  const StoreConfig* store = find_store(store_name);
+  if (!store) return "";
+  for (const auto& primary : preference_list(key, store->quorum.n))
+    if (primary != config_.id && !suspected(primary)) return primary;
+  return "";
+}
+
+void Node::deliver_hint(Effects& out, const StoredHint& stored, const std::string& destination) {
   auto [store, key] = split_storage_key(stored.hint.key);
-  handoffs_[stored.id.sequence] = Handoffing{stored.id.target, stored.hint.key, stored.hint.version,
+  handoffs_[stored.id.sequence] = Handoffing{stored.id.target, destination, stored.hint.key, stored.hint.version,
                                              now_ + config_.timing.handoff_timeout, false};
-  out.sends.push_back(Send{stored.id.target, Handoff{stored.id.sequence, std::string(store), std::string(key),
-                                                     stored.hint.version}});
+  out.sends.push_back(Send{destination, Handoff{stored.id.sequence, std::string(store), std::string(key),
+                                                stored.hint.version}});
   SpecStep step = spec_step(SpecAction::kDeliverHint, config_.id, stored.id.sequence, stored.hint.key);
   step.hint = stored.id.target;
   step.versions = {stored.hint.version};
@@ -76,15 +88,16 @@ void Node::delete_hint(Effects& out, const std::string& from, const HandoffAck& 
   if (it == handoffs_.end()) return;  // a duplicate acknowledgement: the hint is already going
   // The spec's DeleteHint matches the hint itself: its target stored exactly this version of this key.
   const Handoffing& h = it->second;
-  if (from != h.target || storage_key(ack.store, ack.key) != h.key || ack.dot != h.version.dot) return;
+  if (from != h.sent_to || storage_key(ack.store, ack.key) != h.key || ack.dot != h.version.dot) return;
   const std::string key = h.key;
+  const std::string target = h.target;
   const Version version = h.version;
   handoffs_.erase(it);
-  issue(out, DeleteHint{HintId{from, ack.sequence}}, HintDropped{from, key});
+  issue(out, DeleteHint{HintId{target, ack.sequence}}, HintDropped{target, key});
   SpecStep step = spec_step(SpecAction::kDeleteHint, config_.id, ack.sequence, key);
   step.versions = {version};
   step.from = from;
-  step.hint = from;
+  step.hint = target;
   out.steps.push_back(std::move(step));
 }
 
@@ -107,7 +120,12 @@ void Node::on_keys_scanned(Effects& out, Result<StorageOutcome> outcome) {
     auto [store_name, user_key] = split_storage_key(key);
     const StoreConfig* store = find_store(store_name);
     if (!store || user_key.empty() || state.siblings.empty()) continue;
-    for (const auto& peer : preference_list(user_key, store->quorum.n)) {
+    const auto& primaries = preference_list(user_key, store->quorum.n);
+    if (std::find(primaries.begin(), primaries.end(), config_.id) == primaries.end()) {
+      stream_partition(out, key, state, *store);  // not ours (any more): hand it over
+      continue;
+    }
+    for (const auto& peer : primaries) {
       if (peer == config_.id || suspected(peer)) continue;
       out.sends.push_back(Send{peer, KeySync{store->name, std::string(user_key), state.siblings, false}});
       ++counters_.anti_entropy_syncs;

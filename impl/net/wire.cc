@@ -196,6 +196,21 @@ void write_peer_message(schema::PeerMessage::Builder out, const PeerMessage& mes
                    write_versions(b.initVersions(static_cast<unsigned>(m.versions.size())), m.versions);
                    b.setReply(m.reply);
                  },
+                 [&](const TransferKey& m) {
+                   auto b = out.initTransferKey();
+                   b.setSequence(m.sequence);
+                   b.setStore(text_of(m.store));
+                   b.setKey(data_of(m.key));
+                   write_versions(b.initVersions(static_cast<unsigned>(m.versions.size())), m.versions);
+                 },
+                 [&](const TransferAck& m) {
+                   auto b = out.initTransferAck();
+                   b.setSequence(m.sequence);
+                   b.setStore(text_of(m.store));
+                   b.setKey(data_of(m.key));
+                   auto dots = b.initDots(static_cast<unsigned>(m.dots.size()));
+                   for (unsigned i = 0; i < m.dots.size(); ++i) write_dot(dots[i], m.dots[i]);
+                 },
              },
              message);
 }
@@ -210,6 +225,8 @@ const char* peer_kind_name(schema::PeerMessage::Which which) {
     case schema::PeerMessage::HANDOFF: return "handoff";
     case schema::PeerMessage::HANDOFF_ACK: return "handoffAck";
     case schema::PeerMessage::KEY_SYNC: return "keySync";
+    case schema::PeerMessage::TRANSFER_KEY: return "transferKey";
+    case schema::PeerMessage::TRANSFER_ACK: return "transferAck";
   }
   return "unknown kind";
 }
@@ -253,6 +270,20 @@ PeerMessage read_peer_message(schema::PeerMessage::Reader in) {
       const auto m = in.getKeySync();
       return KeySync{read_store(m.getStore()), read_key(m.getKey()),
                      read_versions(m.getVersions(), "versions", kMaxVersions), m.getReply()};
+    }
+    case schema::PeerMessage::TRANSFER_KEY: {
+      const auto m = in.getTransferKey();
+      return TransferKey{m.getSequence(), read_store(m.getStore()), read_key(m.getKey()),
+                         read_versions(m.getVersions(), "versions", kMaxVersions)};
+    }
+    case schema::PeerMessage::TRANSFER_ACK: {
+      const auto m = in.getTransferAck();
+      const auto dots = m.getDots();
+      if (dots.size() > kMaxVersions)
+        fail("dots: " + num(dots.size()) + " of them, limit " + num(kMaxVersions));
+      TransferAck ack{m.getSequence(), read_store(m.getStore()), read_key(m.getKey()), {}};
+      for (unsigned i = 0; i < dots.size(); ++i) ack.dots.push_back(read_dot(dots[i], "a confirmed dot's"));
+      return ack;
     }
   }
   fail("unknown message kind " + num(static_cast<unsigned>(in.which())) + " (sent by a newer protocol?)");

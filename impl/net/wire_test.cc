@@ -90,10 +90,17 @@ void expect_same_message(const PeerMessage& a, const PeerMessage& b) {
         } else if constexpr (std::is_same_v<T, HandoffAck>) {
           EXPECT_EQ(x.sequence, y.sequence); EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key);
           expect_same(x.dot, y.dot);
-        } else {
-          static_assert(std::is_same_v<T, KeySync>);
+        } else if constexpr (std::is_same_v<T, KeySync>) {
           EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key); expect_same(x.versions, y.versions);
           EXPECT_EQ(x.reply, y.reply);
+        } else if constexpr (std::is_same_v<T, TransferKey>) {
+          EXPECT_EQ(x.sequence, y.sequence); EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key);
+          expect_same(x.versions, y.versions);
+        } else {
+          static_assert(std::is_same_v<T, TransferAck>);
+          EXPECT_EQ(x.sequence, y.sequence); EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key);
+          ASSERT_EQ(x.dots.size(), y.dots.size());
+          for (std::size_t i = 0; i < x.dots.size(); ++i) expect_same(x.dots[i], y.dots[i]);
         }
       },
       a);
@@ -174,6 +181,8 @@ PeerBatch sample_peer_batch() {
   batch.messages.push_back(HandoffAck{99, "carts", "k", dot("node-a#1", 6, 60)});
   batch.messages.push_back(KeySync{"default", "k", {tombstone()}, false});
   batch.messages.push_back(KeySync{"default", "k", {value_version(), blind_version()}, true});
+  batch.messages.push_back(TransferKey{12, "default", "k", {value_version(), tombstone()}});
+  batch.messages.push_back(TransferAck{12, "carts", "k", {dot("node-a#1", 6, 60), dot("node-b#2", 1, 0)}});
   return batch;
 }
 

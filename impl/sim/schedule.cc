@@ -17,12 +17,16 @@ const char* step_kind_name(StepKind kind) {
     case StepKind::kRestart: return "restart";
     case StepKind::kPartition: return "partition";
     case StepKind::kHeal: return "heal";
+    case StepKind::kJoin: return "join";
+    case StepKind::kLeave: return "leave";
+    case StepKind::kRemove: return "remove";
   }
   return "?";
 }
 
 std::string Schedule::describe() const {
-  std::string out = "seed=" + std::to_string(seed) + " nodes=" + std::to_string(nodes) + " dcs=" +
+  std::string out = "seed=" + std::to_string(seed) + " nodes=" + std::to_string(nodes) +
+                    (spare_nodes > 0 ? " spare=" + std::to_string(spare_nodes) : std::string()) + " dcs=" +
                     std::to_string(data_centres) + " clients=" + std::to_string(clients) + " keys=" +
                     std::to_string(keys) + " N=" + std::to_string(n) + " R=" + std::to_string(r) + " W=" +
                     std::to_string(w) + (durable_replicas ? " durable" : " buffered") +
@@ -34,7 +38,10 @@ std::string Schedule::describe() const {
     out += "  t=" + std::to_string(s.tick) + " " + step_kind_name(s.kind);
     switch (s.kind) {
       case StepKind::kCrash:
-      case StepKind::kRestart: out += " n" + std::to_string(s.a + 1); break;
+      case StepKind::kRestart:
+      case StepKind::kLeave:
+      case StepKind::kRemove: out += " n" + std::to_string(s.a + 1); break;
+      case StepKind::kJoin: out += " n" + std::to_string(nodes + s.a + 1); break;
       case StepKind::kPartition: out += " mask=" + std::to_string(s.a); break;
       case StepKind::kHeal: break;
       default: out += " c" + std::to_string(s.a + 1) + " k" + std::to_string(s.c); break;

@@ -19,6 +19,9 @@ enum class StepKind {
   kRestart,    // node a restarts with a new epoch
   kPartition,  // nodes whose bit is set in a are cut off from the others (the first 32 nodes)
   kHeal,       // every partition heals
+  kJoin,       // spare node a joins the ring (an administrator's join; the others learn it by gossip)
+  kLeave,      // node a leaves the ring: it hands its keys over and stays up
+  kRemove,     // node a is gone for good (its data with it) and is removed from the ring
 };
 const char* step_kind_name(StepKind kind);
 
@@ -32,6 +35,7 @@ struct Step {
 struct Schedule {
   std::uint64_t seed = 0;        // message delays, losses, duplicates and coordinator choice
   std::uint32_t nodes = 5;
+  std::uint32_t spare_nodes = 0;  // nodes n<nodes+1>.. that are not members until a kJoin
   std::uint32_t data_centres = 2;
   std::uint32_t clients = 3;
   std::uint32_t keys = 4;

@@ -1,6 +1,8 @@
 // The simulator's checks: every stored state is reconciled (the spec's StoresAreAntichains), and,
 // in the liveness phase, the spec's Converged and HintsDrained.
 #include <algorithm>
+#include <cstdint>
+#include <set>
 
 #include "impl/sim/sim_cluster.h"
 
@@ -24,7 +26,10 @@ void Cluster::check_reconciled(const NodeSlot& slot, const std::string& key, con
 }
 
 void Cluster::check_overlap(const ClientOp& get, const std::vector<Version>& result) {
+  // Quorum overlap is a promise of a fixed membership: while keys move, a new primary may answer
+  // before it holds them (no write is lost; the read is merely stale).
   if (result_.counts.crashes > 0 || used_fallback_.contains(get.op)) return;
+  if (result_.counts.joins + result_.counts.leaves + result_.counts.removes > 0) return;
   for (const auto& put : acked_puts_[key_name(get.key)]) {
     if (put.fallback || put.tick >= get.invoked) continue;
     ++result_.counts.overlap_checked;
@@ -35,13 +40,38 @@ void Cluster::check_overlap(const ClientOp& get, const std::vector<Version>& res
   }
 }
 
+std::vector<Version> Cluster::surviving(const std::string& key, const std::vector<Version>& made) {
+  std::set<Dot> held;
+  for (auto& slot : nodes_) {
+    if (slot.removed) continue;
+    if (auto state = slot.storage->read(key); state.ok())
+      for (const auto& v : state.value().siblings) {
+        held.insert(v.dot);
+        for (const auto& d : made)
+          if (v.context.contains(d.dot)) held.insert(d.dot);  // superseded by what survived: not lost
+      }
+    if (auto targets = slot.storage->hint_targets(); targets.ok())
+      for (const auto& target : targets.value())
+        if (auto hints = slot.storage->hints_for(target, SIZE_MAX); hints.ok())
+          for (const auto& h : hints.value())
+            if (h.hint.key == key) held.insert(h.hint.version.dot);
+  }
+  std::vector<Version> out;
+  for (const auto& v : made)
+    if (held.contains(v.dot)) out.push_back(v);
+  return out;
+}
+
 std::optional<std::string> Cluster::divergence() {
   for (auto& slot : nodes_) {
     auto targets = slot.storage->hint_targets();
     if (!targets.ok()) return "node " + slot.id + " cannot list its hints: " + targets.error().message;
     if (!targets.value().empty()) return "node " + slot.id + " still keeps hints for " + targets.value().front();
   }
-  for (const auto& [key, versions] : created_) {
+  for (const auto& [key, made] : created_) {
+    // A node removed for good took its disk with it: a version only it held (its put was never
+    // acknowledged, or the history checker will say so) is gone, and the others converge without it.
+    const std::vector<Version> versions = result_.counts.removes > 0 ? surviving(key, made) : made;
     const std::vector<Dot> maximal = dots_of(reconcile(versions));
     auto [store, user_key] = split_storage_key(key);
     for (const auto& primary : primaries_of(std::string(user_key))) {

@@ -112,6 +112,7 @@ void Cluster::start_op(std::uint32_t index, StepKind kind, std::uint32_t key, bo
   // Partition-aware: straight to a primary of the key, chosen at random.
   const auto& list = primaries_of(request.key);
   const std::string coordinator = list[network_.random().below(list.size())];
+  op.request = request;
   client.busy = std::move(op);
   network_.send(now_, client.id, coordinator, ToNode{std::move(request)});
 }
@@ -178,7 +179,17 @@ void Cluster::on_reply(const std::string& client_id, const ClientReply& reply) {
     case ReplyStatus::kUnknown:
       return finish(client, get ? check::Outcome::kFail : check::Outcome::kUnknown, std::nullopt);
     case ReplyStatus::kRedirect:
-      // Clients send to primaries, so a redirect is a bug in the ring or the client.
+      // After a membership change, the client's ring and the coordinator's may differ for a while:
+      // follow the redirect (as impl/client does), a few times at most.
+      if (ring_version_ > 0) {
+        if (client.busy->redirects >= 3 || reply.coordinators.empty())
+          return finish(client, check::Outcome::kFail, std::nullopt);  // not done: nothing was stored
+        ++client.busy->redirects;
+        const std::string& next = reply.coordinators[network_.random().below(reply.coordinators.size())];
+        network_.send(now_, client.id, next, ToNode{client.busy->request});
+        return;
+      }
+      // With a fixed membership clients send to primaries, so a redirect is a bug in the ring or the client.
       fail("unexpected redirect for " + key_name(client.busy->key) + ": " + reply.message);
       return finish(client, check::Outcome::kFail, std::nullopt);
   }

@@ -29,6 +29,18 @@ struct NodeSlot {
   std::uint64_t epoch = 0;
   std::uint32_t side = 0;    // partition side
   std::vector<StorageOp> queued;  // with async_storage: ops issued, not yet completed
+  std::shared_ptr<const Ring> ring;  // the ring this node holds (persisted: a restart keeps it)
+  std::uint64_t ring_version = 0;    // which change made it (news of an older one is ignored)
+  bool joined = false;   // booted at least once (spare nodes are not, until they join)
+  bool removed = false;  // gone for good: never restarts
+};
+
+// A ring a node learns by gossip, some ticks after the change (membership.cc).
+struct RingNews {
+  std::uint64_t due = 0;
+  std::size_t node = 0;  // index in nodes_
+  std::shared_ptr<const Ring> ring;
+  std::uint64_t version = 0;
 };
 
 struct ClientOp {
@@ -39,6 +51,8 @@ struct ClientOp {
   std::uint64_t request_id = 0;
   std::uint64_t deadline = 0;
   bool final = false;
+  ClientRequest request;   // as sent, for following a redirect
+  std::uint32_t redirects = 0;
 };
 
 struct LastRead {
@@ -78,6 +92,13 @@ class Cluster {
   void check_history_verdict();
   bool fail(std::string why);
 
+  // sim_membership.cc
+  void change_membership(const Step& step);
+  void set_members(std::vector<Member> members);
+  void spread_ring(std::size_t except);  // every other node learns ring_ after a gossip delay
+  void deliver_ring_news();
+  std::optional<std::string> membership_divergence();
+
   // sim_nodes.cc
   NodeSlot* node(const std::string& id);
   void boot(NodeSlot& slot, bool restart);
@@ -102,6 +123,8 @@ class Cluster {
   void check_overlap(const ClientOp& get, const std::vector<Version>& result);
   void check_reconciled(const NodeSlot& slot, const std::string& key, const std::vector<Version>& siblings);
   std::optional<std::string> divergence();  // why the cluster has not converged, or nullopt
+  // The versions of `made` that some node not removed still holds, or that one it holds supersedes.
+  std::vector<Version> surviving(const std::string& key, const std::vector<Version>& made);
 
   // sim_trace.cc
   void trace_step(const NodeSlot& slot, const SpecStep& step);
@@ -111,7 +134,10 @@ class Cluster {
 
   Schedule schedule_;
   SimOptions options_;
-  std::shared_ptr<const Ring> ring_;
+  std::shared_ptr<const Ring> ring_;  // the latest ring (an administrator's view)
+  std::vector<Member> members_;       // ring_'s members, in join order
+  std::uint64_t ring_version_ = 0;    // membership changes so far
+  std::vector<RingNews> ring_news_;
   SimNetwork network_;
   std::vector<NodeSlot> nodes_;
   std::vector<ClientSlot> clients_;

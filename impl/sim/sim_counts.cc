@@ -25,6 +25,11 @@ void add_counts(SimCounts& total, const SimCounts& run) {
   total.ticks_to_converge = std::max(total.ticks_to_converge, run.ticks_to_converge);
   total.overlap_checked += run.overlap_checked;
   total.stale_reads += run.stale_reads;
+  total.joins += run.joins;
+  total.leaves += run.leaves;
+  total.removes += run.removes;
+  total.keys_transferred += run.keys_transferred;
+  total.keys_released += run.keys_released;
 }
 
 std::string describe_counts(const SimCounts& c) {
@@ -42,7 +47,14 @@ std::string describe_counts(const SimCounts& c) {
                 (unsigned long long)c.hinted_stores, (unsigned long long)c.handoffs,
                 (unsigned long long)c.read_repairs, (unsigned long long)c.ticks_to_converge,
                 (unsigned long long)c.overlap_checked, (unsigned long long)c.stale_reads);
-  return line;
+  std::string out = line;
+  if (c.joins + c.leaves + c.removes > 0) {  // only runs with membership changes say so
+    std::snprintf(line, sizeof line, "; membership: %llu joins, %llu leaves, %llu removes, %llu keys transferred, %llu released",
+                  (unsigned long long)c.joins, (unsigned long long)c.leaves, (unsigned long long)c.removes,
+                  (unsigned long long)c.keys_transferred, (unsigned long long)c.keys_released);
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace dynamo::sim

@@ -36,7 +36,7 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
   NodeConfig config;
   config.id = slot.id;
   config.epoch = slot.epoch;
-  config.ring = ring_;
+  config.ring = slot.ring;
   StoreConfig store;
   store.quorum = QuorumConfig{schedule_.n, schedule_.r, schedule_.w};
   store.replica_durability = schedule_.durable_replicas ? Durability::kDurable : Durability::kBuffered;
@@ -48,8 +48,13 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
   auto core = Node::create(std::move(config));
   DYNAMO_CHECK(core.ok());
   slot.core.emplace(std::move(core).value());
+  slot.joined = true;
   if (restart) trace_node_event("Recover", slot);
   process(slot, slot.core->start());
+  // A node that missed a membership change while it was down learns it by gossip once it is up.
+  if (slot.ring != ring_) ring_news_.push_back(RingNews{now_ + 1 + network_.random().below(2 * schedule_.max_delay + 1),
+                                                        static_cast<std::size_t>(&slot - nodes_.data()), ring_,
+                                                        ring_version_});
 }
 
 void Cluster::crash(NodeSlot& slot) {

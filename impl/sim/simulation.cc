@@ -11,24 +11,18 @@ namespace dynamo::sim {
 
 Cluster::Cluster(const Schedule& schedule, SimOptions options)
     : schedule_(schedule), options_(options), network_(schedule.seed) {
-  std::vector<Member> members;
-  for (std::uint32_t i = 1; i <= schedule_.nodes; ++i)
-    members.push_back(Member{"n" + std::to_string(i), "dc-" + std::to_string((i - 1) % std::max(1u, schedule_.data_centres) + 1), 1});
-  // Q: 64 partitions, or the next power of two at or above the node count (every node owns one).
-  std::uint32_t q = 64;
-  while (q < schedule_.nodes) q *= 2;
-  auto ring = Ring::build(std::move(members), q);
-  DYNAMO_CHECK(ring.ok());
-  ring_ = std::make_shared<const Ring>(std::move(ring).value());
+  std::vector<Member> everyone;  // the members, then the spare nodes
+  for (std::uint32_t i = 1; i <= schedule_.nodes + schedule_.spare_nodes; ++i)
+    everyone.push_back(Member{"n" + std::to_string(i), "dc-" + std::to_string((i - 1) % std::max(1u, schedule_.data_centres) + 1), 1});
+  set_members(std::vector<Member>(everyone.begin(), everyone.begin() + schedule_.nodes));
   network_.set_faults(schedule_.loss_per_mille, schedule_.duplicate_per_mille, schedule_.max_delay);
   network_.on_fault = [this](const Envelope& e, bool duplicated) { trace_fault(e, duplicated); };
   for (std::uint32_t i = 1; i <= schedule_.clients; ++i) clients_.push_back(ClientSlot{"c" + std::to_string(i), {}, {}, 1, 1});
   clients_.push_back(ClientSlot{"final", {}, {}, 1, 1});  // the final reads
   trace_header();
-  for (const auto& m : ring_->members()) {
-    nodes_.push_back(NodeSlot{m.id, std::make_unique<store::MemoryStore>(), std::nullopt, 0, 0, {}});
-  }
-  for (auto& slot : nodes_) boot(slot, false);
+  for (const auto& m : everyone)
+    nodes_.push_back(NodeSlot{m.id, std::make_unique<store::MemoryStore>(), std::nullopt, 0, 0, {}, ring_, 0, false, false});
+  for (std::uint32_t i = 0; i < schedule_.nodes; ++i) boot(nodes_[i], false);
 }
 
 bool Cluster::fail(std::string why) {
@@ -52,7 +46,13 @@ void Cluster::apply(const Step& step) {
       if (step.a < nodes_.size() && nodes_[step.a].core) crash(nodes_[step.a]);
       return;
     case StepKind::kRestart:
-      if (step.a < nodes_.size() && !nodes_[step.a].core) boot(nodes_[step.a], true);
+      if (step.a < nodes_.size() && !nodes_[step.a].core && nodes_[step.a].joined && !nodes_[step.a].removed)
+        boot(nodes_[step.a], true);
+      return;
+    case StepKind::kJoin:
+    case StepKind::kLeave:
+    case StepKind::kRemove:
+      change_membership(step);
       return;
     case StepKind::kPartition:
       ++result_.counts.partitions;
@@ -67,6 +67,7 @@ void Cluster::apply(const Step& step) {
 
 void Cluster::tick() {
   ++now_;
+  deliver_ring_news();
   Envelope e;
   while (network_.next_due(now_, e)) deliver(e);
   for (auto& slot : nodes_)
@@ -92,12 +93,15 @@ void Cluster::liveness_phase() {
   network_.set_faults(0, 0, schedule_.max_delay);
   for (auto& slot : nodes_) slot.side = 0;
   for (auto& slot : nodes_)
-    if (!slot.core) boot(slot, true);
+    if (!slot.core && slot.joined && !slot.removed) boot(slot, true);
   const std::uint64_t start = now_;
   // A traced run has no anti-entropy (spec/trace-format.md), so it cannot be held to convergence:
   // it waits for clients and hints only, and its history is not checked.
   auto settled = [&]() -> std::optional<std::string> {
-    if (!options_.trace) return divergence();
+    if (!options_.trace) {
+      if (auto why = membership_divergence()) return why;
+      return divergence();
+    }
     for (auto& slot : nodes_)
       if (!slot.storage->hint_targets().value().empty()) return "node " + slot.id + " still keeps hints";
     return std::nullopt;
@@ -151,6 +155,11 @@ void Cluster::check_history_verdict() {
 
 SimResult Cluster::finish() {
   check_history_verdict();
+  for (const auto& slot : nodes_)
+    if (slot.core) {
+      result_.counts.keys_transferred += slot.core->stats().keys_transferred;
+      result_.counts.keys_released += slot.core->stats().keys_released;
+    }
   result_.counts.messages_lost = network_.lost();
   result_.counts.messages_duplicated = network_.duplicated();
   if (options_.keep_history) result_.history = std::move(history_);

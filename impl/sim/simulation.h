@@ -41,6 +41,9 @@ struct SimCounts {
   std::uint64_t handoffs = 0;             // hints delivered home
   std::uint64_t read_repairs = 0;
   std::uint64_t ticks_to_converge = 0;    // in the liveness phase
+  std::uint64_t joins = 0, leaves = 0, removes = 0;  // membership changes
+  std::uint64_t keys_transferred = 0;     // TransferKey messages sent (nodes up at the end)
+  std::uint64_t keys_released = 0;        // keys a node let go after their primaries confirmed them
   // Quorum overlap in practice: gets that started after a put of the key was acknowledged, both
   // without a fallback and with no crash in the run, and did not return that write or a successor.
   std::uint64_t overlap_checked = 0;

@@ -1,6 +1,7 @@
 // storage.cc: the merge rules every engine shares, so engines differ only in where bytes go.
 #include "impl/store/storage.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "impl/core/check.h"
@@ -22,6 +23,18 @@ Result<KeyState> Storage::merge(std::string_view key, const std::vector<Version>
 
 Result<KeyState> Storage::put_state(std::string_view key, const KeyState& state, Durability durability) {
   return update(key, [&](const KeyState& stored) { return absorb_state(stored, state); }, durability);
+}
+
+Result<KeyState> Storage::release(std::string_view key, const std::vector<Version>& sent, Durability durability) {
+  return update(key, [&](const KeyState& stored) { return release_versions(stored, sent); }, durability);
+}
+
+KeyState release_versions(KeyState stored, const std::vector<Version>& sent) {
+  auto covered = [&](const Version& held) {
+    return std::any_of(sent.begin(), sent.end(), [&](const Version& s) { return s.dot == held.dot || supersedes(s, held); });
+  };
+  if (std::all_of(stored.siblings.begin(), stored.siblings.end(), covered)) stored.siblings.clear();
+  return stored;
 }
 
 KeyState merge_versions(KeyState stored, const std::vector<Version>& incoming) {

@@ -76,6 +76,12 @@ class Storage {
   // Errors: as merge.
   Result<KeyState> put_state(std::string_view key, const KeyState& state, Durability durability);
 
+  // Gives a key up after its new owners confirmed `sent` (partition transfer: ReleasePartition):
+  // atomically, when every stored sibling is one of `sent` or superseded by one, the siblings are
+  // dropped (the issued dot stays: a node that coordinates the key again must not reuse a counter);
+  // otherwise nothing changes (a version arrived since the transfer was sent, and goes in the next
+  // one). Returns the resulting state. Errors: as merge.
+  Result<KeyState> release(std::string_view key, const std::vector<Version>& sent, Durability durability);
   // Up to `limit` keys (>= 1) in [begin, end) in bytewise order with their states; an empty `end`
   // means no upper bound. To continue, call again with begin = page.next. A page reflects the
   // writes made before the call. Errors: I/O; a corrupt record (names the key).
@@ -104,6 +110,8 @@ class Storage {
 
 // The merge rule both engines share (the spec's StoreVersion, folded over `incoming`).
 KeyState merge_versions(KeyState stored, const std::vector<Version>& incoming);
+// The release rule both engines share (see Storage::release).
+KeyState release_versions(KeyState stored, const std::vector<Version>& sent);
 // The put_state rule both engines share (see Storage::put_state).
 KeyState absorb_state(KeyState stored, const KeyState& state);
 // True when the two states hold the same versions and issued dot (stamps and bytes included).

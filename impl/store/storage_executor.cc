@@ -74,6 +74,11 @@ struct Executor {
     KeysScanned out{std::move(page.value().entries), !page.value().next.has_value()};
     return StorageOutcome{std::move(out)};
   }
+  Result<StorageOutcome> operator()(const ReleaseKey& r) const {
+    auto state = storage.release(r.key, r.sent, durability(Durability::kDurable));
+    if (!state.ok()) return state.error();
+    return StorageOutcome{KeyStored{std::move(state).value()}};
+  }
   Result<StorageOutcome> operator()(const Sync&) const {
     if (defer_sync) return StorageOutcome{Done{}};
     if (auto s = storage.sync(); !s.ok()) return s.error();
@@ -98,6 +103,7 @@ struct NeedsSync {
   bool operator()(const ScanHints&) const { return false; }
   bool operator()(const ScanKeys&) const { return false; }
   bool operator()(const Sync&) const { return true; }
+  bool operator()(const ReleaseKey&) const { return true; }
 };
 }  // namespace
 
