@@ -30,7 +30,8 @@ bool same(const net::MemberAddress& a, const net::MemberAddress& b) {
 // Field by field: NodeFileConfig and its parts have no operator==.
 bool equal(const NodeFileConfig& a, const NodeFileConfig& b) {
   if (!same(a.self, b.self) || a.data_dir != b.data_dir || a.engine != b.engine || a.partitions != b.partitions ||
-      a.tick_ms != b.tick_ms || a.members.size() != b.members.size() || a.stores.size() != b.stores.size())
+      a.tick_ms != b.tick_ms || a.members.size() != b.members.size() || a.stores.size() != b.stores.size() ||
+      a.cluster_id != b.cluster_id || a.secret != b.secret || a.secret_file != b.secret_file)
     return false;
   for (std::size_t i = 0; i < a.members.size(); ++i)
     if (!same(a.members[i], b.members[i])) return false;

@@ -1,7 +1,8 @@
 // `dynamo cluster up`: a local development cluster on loopback. Each node is its own process
 // (`dynamo node --config DIR/nI.toml`) with its own RocksDB directory; logs go to this terminal,
 // each line naming its node. Ctrl-C (or SIGTERM) stops every node cleanly. Running it again with
-// the same --dir restarts the same cluster on the same data.
+// the same --dir restarts the same cluster on the same data (and secret: DIR/cluster.secret, drawn
+// at the first start, mode 0600, seals every peer message).
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "impl/cli/cluster_client.h"
 #include "impl/cli/commands.h"
+#include "impl/node/cluster_secret.h"
 #include "impl/node/config_file.h"
 
 namespace dynamo::cli {
@@ -150,6 +152,10 @@ void add_cluster_command(CLI::App& app) {
     std::error_code ec;
     std::filesystem::create_directories(o->dir, ec);
     if (ec) throw CLI::RuntimeError("cannot create " + o->dir + ": " + ec.message(), kExitUsage);
+    // One random secret for the cluster's peer messages (docs/security.md), kept across restarts.
+    const std::string secret_path = std::filesystem::absolute(o->dir + "/cluster.secret").string();
+    if (Status s = node::ensure_secret_file(secret_path); !s.ok()) throw CLI::RuntimeError(s.error().message, kExitUsage);
+    for (auto& c : configs) c.secret_file = secret_path;
     struct sigaction action {};
     action.sa_handler = on_cluster_signal;
     sigemptyset(&action.sa_mask);

@@ -27,7 +27,7 @@ class Node:
 
 class Cluster:
     def __init__(self, dynamo, work_dir, nodes=3, base_port=17100, n=3, r=2, w=2, hosts=None,
-                 netns=None, timing=None):
+                 netns=None, timing=None, cluster_lines=None):
         self.dynamo = dynamo
         self.work_dir = work_dir
         os.makedirs(work_dir, exist_ok=True)
@@ -36,14 +36,21 @@ class Cluster:
         self.nodes = [Node(i, hosts[i], base_port, work_dir) for i in range(nodes)]
         self.n, self.r, self.w = n, r, w
         self.timing = timing or {}
+        self.cluster_lines = cluster_lines or []  # more [cluster] keys: cluster_id, secret_file, ...
         for node in self.nodes:
-            with open(node.config, "w") as f:
-                f.write(self.config_text(node))
+            self.write_config(node.index)
 
-    def config_text(self, node):
+    def write_config(self, index, cluster_lines=None):
+        """(Re)writes node `index`'s file; `cluster_lines` replaces the cluster's extra [cluster] keys."""
+        node = self.nodes[index]
+        with open(node.config, "w") as f:
+            f.write(self.config_text(node, self.cluster_lines if cluster_lines is None else cluster_lines))
+
+    def config_text(self, node, cluster_lines=()):
         lines = ["[node]", f'id = "{node.id}"', 'data_centre = "dc1"', "weight = 1",
                  f'data_dir = "{node.data_dir}"', 'storage = "rocksdb"', f'peer = "{node.peer}"',
-                 f'client = "{node.client}"', f'http = "{node.http}"', "", "[cluster]", "partitions = 1024", ""]
+                 f'client = "{node.client}"', f'http = "{node.http}"', "", "[cluster]", "partitions = 1024",
+                 *cluster_lines, ""]
         for m in self.nodes:
             lines += ["[[cluster.members]]", f'id = "{m.id}"', 'data_centre = "dc1"', "weight = 1",
                       f'peer = "{m.peer}"', f'client = "{m.client}"', f'http = "{m.http}"', ""]

@@ -115,7 +115,8 @@ struct DynamoMetrics {
   CounterFamily siblings_returned_total;
   HistogramFamily siblings_per_get;  // successful gets only
   // reason: malformed (a peer batch that did not decode), malformed_client, peer_unreachable,
-  // rejected (a peer message the core refused), other.
+  // rejected (a peer message the core refused), unauthenticated (a peer message the cluster secret
+  // does not vouch for: peer_auth.h), other.
   CounterFamily messages_dropped_total;
   CounterFamily peer_messages_sent_total;
   CounterFamily peer_batches_sent_total;

@@ -115,6 +115,7 @@ TEST(Metrics, FreshRegistryExportsEverySeriesAtZero) {
   EXPECT_TRUE(has_line(text, "dynamo_request_duration_seconds_count{op=\"put\"} 0"));
   EXPECT_TRUE(has_line(text, "dynamo_siblings_per_get_bucket{le=\"1\"} 0"));
   EXPECT_TRUE(has_line(text, "dynamo_messages_dropped_total{reason=\"peer_unreachable\"} 0"));
+  EXPECT_TRUE(has_line(text, "dynamo_messages_dropped_total{reason=\"unauthenticated\"} 0"));
   for (const auto& [series, value] : samples) EXPECT_EQ(value, 0) << series;
 }
 

@@ -10,8 +10,10 @@
 # it. No dynamo_wire either: config_file.h uses only its header-only struct net::MemberAddress.
 find_package(tomlplusplus REQUIRED)
 
-add_library(dynamo_node_config STATIC ${CMAKE_CURRENT_LIST_DIR}/config_file.cc)
+add_library(dynamo_node_config STATIC ${CMAKE_CURRENT_LIST_DIR}/config_file.cc ${CMAKE_CURRENT_LIST_DIR}/cluster_secret.cc)
 target_include_directories(dynamo_node_config PUBLIC ${PROJECT_SOURCE_DIR})
+# cluster_secret.cc draws a new secret with OpenSSL's RAND_bytes (`dynamo cluster up`).
+target_link_libraries(dynamo_node_config PUBLIC OpenSSL::Crypto)
 if(DYNAMO_FUZZ)
   # <toml++/toml.h> is in /usr/include, searched anyway.
   target_compile_definitions(dynamo_node_config PRIVATE TOML_HEADER_ONLY=1)

@@ -17,6 +17,9 @@
 
 #include <toml++/toml.h>
 
+#include "impl/net/peer_auth.h"
+#include "impl/node/cluster_secret.h"
+
 namespace dynamo::node {
 namespace {
 
@@ -26,6 +29,7 @@ constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;  // a config file is
 constexpr std::size_t kMaxHostBytes = 253;                   // a DNS name
 constexpr std::size_t kMaxIpcPathBytes = 107;                // sockaddr_un::sun_path, less its NUL
 constexpr Int kMaxTickMs = 1000;
+constexpr std::size_t kMaxSecretPathBytes = 4096;            // PATH_MAX
 
 const char* type_name(toml::node_type type) {
   switch (type) {
@@ -302,6 +306,33 @@ Status read_node(const Reader& in, const toml::table& root, NodeFileConfig& conf
   return {};
 }
 
+// cluster_id, and at most one of secret (inline) and secret_file (read later, by load_node_config:
+// parsing touches no file). docs/security.md says why a secret, and never on the command line.
+Status read_secret_keys(const Reader& in, const toml::table& t, NodeFileConfig& config) {
+  if (Status s = in.string(t, "cluster_id", "cluster.cluster_id", config.cluster_id); !s.ok()) return s;
+  if (auto p = identifier_problem(config.cluster_id)) return in.fail(*t.get("cluster_id"), "cluster.cluster_id", *p);
+  bool inline_secret = false, file = false;
+  if (Status s = in.string(t, "secret", "cluster.secret", config.secret, &inline_secret); !s.ok()) return s;
+  if (Status s = in.string(t, "secret_file", "cluster.secret_file", config.secret_file, &file); !s.ok()) return s;
+  if (inline_secret && file)
+    return in.fail(*t.get("secret"), "cluster.secret",
+                   "and cluster.secret_file are both set; keep one (secret_file is the better: docs/security.md)");
+  if (inline_secret && (config.secret.size() < net::kMinSecretBytes || config.secret.size() > net::kMaxSecretBytes))
+    return in.fail(*t.get("secret"), "cluster.secret",
+                   "is " + std::to_string(config.secret.size()) + " bytes; a cluster secret is " +
+                       std::to_string(net::kMinSecretBytes) + ".." + std::to_string(net::kMaxSecretBytes) +
+                       " bytes (e.g. `openssl rand -hex 32`)");
+  if (file) {
+    if (config.secret_file.empty() || config.secret_file.size() > kMaxSecretPathBytes)
+      return in.fail(*t.get("secret_file"), "cluster.secret_file",
+                     "must be a path of 1.." + std::to_string(kMaxSecretPathBytes) + " bytes");
+    if (std::any_of(config.secret_file.begin(), config.secret_file.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+      return in.fail(*t.get("secret_file"), "cluster.secret_file", "holds a control character");
+  }
+  return {};
+}
+
 Status read_cluster(const Reader& in, const toml::table& root, NodeFileConfig& config,
                     std::vector<const toml::table*>& member_tables) {
   auto cluster = in.table(root, "cluster", "cluster");
@@ -310,9 +341,11 @@ Status read_cluster(const Reader& in, const toml::table& root, NodeFileConfig& c
     return in.fail(nullptr, "cluster.members",
                    "missing; list every member of the cluster, this node included, as [[cluster.members]] tables");
   const toml::table& t = *cluster.value();
-  if (Status s = in.known_keys(t, "cluster", {"partitions", "members"}); !s.ok()) return s;
+  if (Status s = in.known_keys(t, "cluster", {"partitions", "members", "cluster_id", "secret", "secret_file"}); !s.ok())
+    return s;
   if (Status s = in.integer(t, "partitions", "cluster.partitions", 1, limits::kMaxPartitions, config.partitions); !s.ok())
     return s;
+  if (Status s = read_secret_keys(in, t, config); !s.ok()) return s;
   const toml::node* members = t.get("members");
   if (!members)
     return in.fail(&t.source(), "cluster.members",
@@ -720,7 +753,25 @@ Result<NodeFileConfig> load_node_config(const std::string& path) {
     if (text.size() > kMaxFileBytes) break;  // parse_node_config reports the size
   }
   if (file.bad()) return Error{path + ": cannot read the file; check that it is a regular file"};
-  return parse_node_config(text, path);
+  auto config = parse_node_config(text, path);
+  if (!config.ok()) return config;
+  NodeFileConfig c = std::move(config).value();
+  if (!c.secret_file.empty()) {
+    // Relative to this file's directory. (No <filesystem> here: its std::quoted would be found
+    // by argument-dependent lookup instead of this file's quoted().)
+    std::string secret_path = c.secret_file;
+    if (secret_path.front() != '/') {
+      const auto slash = path.rfind('/');
+      if (slash != std::string::npos) secret_path = path.substr(0, slash + 1) + secret_path;
+    }
+    auto secret = read_secret_file(secret_path);
+    if (!secret.ok()) return Error{path + ": cluster.secret_file: " + secret.error().message};
+    c.secret = std::move(secret).value();
+  } else if (!c.secret.empty()) {
+    if (Status s = check_private(path); !s.ok())
+      return Error{path + ": cluster.secret: the file holds the cluster secret, but " + s.error().message};
+  }
+  return c;
 }
 
 std::string render_node_config(const NodeFileConfig& config) {
@@ -730,7 +781,13 @@ std::string render_node_config(const NodeFileConfig& config) {
   if (!config.data_dir.empty()) out << "data_dir = " << quoted(config.data_dir) << "\n";
   out << "storage = " << (config.engine == Engine::kMemory ? "\"memory\"" : "\"rocksdb\"") << "\n";
   render_addresses(out, config.self);
-  out << "\n[cluster]\npartitions = " << config.partitions << "\n";
+  out << "\n[cluster]\npartitions = " << config.partitions << "\n"
+      << "cluster_id = " << quoted(config.cluster_id) << "\n";
+  if (!config.secret_file.empty()) {
+    out << "secret_file = " << quoted(config.secret_file) << "\n";
+  } else if (!config.secret.empty()) {
+    out << "secret = " << quoted(config.secret) << "\n";
+  }
   for (const auto& m : config.members) {
     out << "\n[[cluster.members]]\n";
     render_member(out, m);

@@ -14,6 +14,9 @@
 //   http = "127.0.0.1:7100"                # host:port of the HTTP API
 //   [cluster]
 //   partitions = 1024                      # Q
+//   cluster_id = "dynamo"                  # names the cluster; sealed peer messages carry it
+//   secret_file = "secret"                 # the cluster secret (or secret = "..." inline; or neither:
+//                                          #   peer messages unauthenticated, docs/security.md)
 //   [[cluster.members]]                    # the initial members, in join order (self included)
 //   id = "n1"  data_centre = "dc1"  weight = 1  peer = "..."  client = "..."  http = "..."
 //   [stores.default]                       # one table per named store; "default" must exist
@@ -49,11 +52,17 @@ struct NodeFileConfig {
   NodeTiming timing;
   NodeLimits limits;
   std::uint32_t tick_ms = 10;
+  // The cluster secret (docs/security.md): peer messages are sealed with it when `secret` is set.
+  std::string cluster_id = "dynamo";
+  std::string secret_file;  // as written ("" when none); load_node_config reads it into `secret`
+  std::string secret;       // the secret's bytes: inline `secret = "..."` or the file's content
 };
 
 // Parses and validates; `origin` (a file name) prefixes every error.
 Result<NodeFileConfig> parse_node_config(std::string_view toml_text, std::string_view origin);
-// Reads the file, then parse_node_config.
+// Reads the file, then parse_node_config, then the secret file if one is named (a relative path is
+// relative to the configuration file's directory). A file holding a secret (the secret file, or this
+// file when the secret is inline) must not be accessible by group or others (cluster_secret.h).
 Result<NodeFileConfig> load_node_config(const std::string& path);
 // The TOML text that parse_node_config reads back as `config` (used by `dynamo cluster up`).
 std::string render_node_config(const NodeFileConfig& config);

@@ -2,6 +2,8 @@
 // with its message, defaults, and the render round trip.
 #include "impl/node/config_file.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,6 +11,8 @@
 #include <fstream>
 #include <string>
 #include <unistd.h>
+
+#include "impl/node/cluster_secret.h"
 
 namespace dynamo::node {
 namespace {
@@ -25,6 +29,8 @@ bool same(const net::MemberAddress& a, const net::MemberAddress& b) {
   if (a.engine != b.engine) return ::testing::AssertionFailure() << "engine differs";
   if (a.partitions != b.partitions) return ::testing::AssertionFailure() << "partitions differ";
   if (a.tick_ms != b.tick_ms) return ::testing::AssertionFailure() << "tick_ms differs";
+  if (a.cluster_id != b.cluster_id || a.secret != b.secret || a.secret_file != b.secret_file)
+    return ::testing::AssertionFailure() << "cluster id or secret differs";
   if (a.members.size() != b.members.size()) return ::testing::AssertionFailure() << "member counts differ";
   for (std::size_t i = 0; i < a.members.size(); ++i)
     if (!same(a.members[i], b.members[i])) return ::testing::AssertionFailure() << "member " << i << " differs";
@@ -699,6 +705,139 @@ TEST(ConfigFileRender, RenderedTextIsReadable) {
   EXPECT_NE(text.find("[[cluster.members]]\nid = \"n3\""), std::string::npos) << text;
   EXPECT_NE(text.find("http = \"127.0.0.1:7120\""), std::string::npos) << text;
   EXPECT_NE(text.find("[stores.default]\nn = 3\nr = 2\nw = 2\nreplicas = \"buffered\""), std::string::npos) << text;
+}
+
+// ---- the cluster secret (docs/security.md) ----
+
+TEST(ConfigFileSecret, NoneByDefault) {
+  auto parsed = parse_node_config(kMinimal, "node.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed.value().cluster_id, "dynamo");
+  EXPECT_TRUE(parsed.value().secret.empty());
+  EXPECT_TRUE(parsed.value().secret_file.empty());
+}
+
+TEST(ConfigFileSecret, InlineSecretAndClusterId) {
+  auto parsed = parse_node_config(
+      good_with("partitions = 256", "partitions = 256\ncluster_id = \"prod-eu\"\nsecret = \"0123456789abcdef!\""),
+      "node.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed.value().cluster_id, "prod-eu");
+  EXPECT_EQ(parsed.value().secret, "0123456789abcdef!");
+  expect_round_trip(parsed.value());
+}
+
+TEST(ConfigFileSecret, SecretFileIsKeptAsWritten) {
+  auto parsed = parse_node_config(good_with("partitions = 256", "partitions = 256\nsecret_file = \"keys/secret\""),
+                                  "node.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed.value().secret_file, "keys/secret");
+  EXPECT_TRUE(parsed.value().secret.empty());  // parsing reads no file
+  expect_round_trip(parsed.value());
+}
+
+TEST(ConfigFileSecret, Errors) {
+  const auto cluster = [](const std::string& lines) { return good_with("partitions = 256", "partitions = 256\n" + lines); };
+  EXPECT_CONFIG_ERROR(cluster("secret = \"too short\""), "node.toml:14: cluster.secret:",
+                      "is 9 bytes; a cluster secret is 16..1024 bytes");
+  EXPECT_CONFIG_ERROR(cluster("secret = \"0123456789abcdef\"\nsecret_file = \"s\""), "node.toml:14: cluster.secret:",
+                      "both set; keep one");
+  EXPECT_CONFIG_ERROR(cluster("secret_file = \"\""), "node.toml:14: cluster.secret_file:", "must be a path of 1..");
+  EXPECT_CONFIG_ERROR(cluster("secret_file = \"a\\nb\""), "node.toml:14: cluster.secret_file:", "control character");
+  EXPECT_CONFIG_ERROR(cluster("secret = 12"), "node.toml:14: cluster.secret:", "must be a string");
+  EXPECT_CONFIG_ERROR(cluster("cluster_id = \"a b\""), "node.toml:14: cluster.cluster_id:", "may hold only");
+  EXPECT_CONFIG_ERROR(cluster("cluster_id = \"\""), "node.toml:14: cluster.cluster_id:", "1 to 64 bytes");
+  EXPECT_CONFIG_ERROR(cluster("secrets = \"x\""), "node.toml:14: cluster.secrets:", "secret_file");
+}
+
+class SecretFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("config_secret_test_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text, mode_t mode) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  std::string config_naming(const std::string& secret_line, mode_t mode = 0600) {
+    return write("node.toml", good_with("partitions = 256", "partitions = 256\n" + secret_line), mode);
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(SecretFiles, RelativeToTheConfigFileAndTrimmed) {
+  write("cluster.secret", "0123456789abcdef0123\n", 0600);
+  auto loaded = load_node_config(config_naming("secret_file = \"cluster.secret\"", 0644));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().secret, "0123456789abcdef0123");
+}
+
+TEST_F(SecretFiles, AbsolutePath) {
+  const std::string path = write("abs.secret", "0123456789abcdef", 0400);
+  auto loaded = load_node_config(config_naming("secret_file = \"" + path + "\""));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().secret, "0123456789abcdef");
+}
+
+TEST_F(SecretFiles, OpenToOthersIsRefused) {
+  for (mode_t mode : {0644, 0640, 0604, 0660, 0602}) {
+    const std::string path = write("open.secret", "0123456789abcdef0123", mode);
+    auto loaded = load_node_config(config_naming("secret_file = \"open.secret\""));
+    ASSERT_FALSE(loaded.ok()) << mode;
+    EXPECT_NE(loaded.error().message.find("cluster.secret_file: " + path + " is accessible by group or others"),
+              std::string::npos)
+        << loaded.error().message;
+    EXPECT_NE(loaded.error().message.find("run chmod 600 " + path), std::string::npos);
+    std::filesystem::remove(path);
+  }
+}
+
+TEST_F(SecretFiles, MissingShortOrHugeIsRefused) {
+  auto missing = load_node_config(config_naming("secret_file = \"nope\""));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("cannot open"), std::string::npos) << missing.error().message;
+  EXPECT_NE(missing.error().message.find("openssl rand -hex 32"), std::string::npos);
+  write("short.secret", "short\n\n", 0600);
+  auto short_one = load_node_config(config_naming("secret_file = \"short.secret\""));
+  ASSERT_FALSE(short_one.ok());
+  EXPECT_NE(short_one.error().message.find("a secret of 5 bytes"), std::string::npos) << short_one.error().message;
+  write("huge.secret", std::string(5000, 'h'), 0600);
+  auto huge = load_node_config(config_naming("secret_file = \"huge.secret\""));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find("larger than 4096 bytes"), std::string::npos) << huge.error().message;
+  auto directory = load_node_config(config_naming("secret_file = \"" + dir_.string() + "\""));
+  EXPECT_FALSE(directory.ok());
+}
+
+TEST_F(SecretFiles, InlineSecretNeedsAPrivateConfigFile) {
+  auto open_file = load_node_config(config_naming("secret = \"0123456789abcdef\"", 0644));
+  ASSERT_FALSE(open_file.ok());
+  EXPECT_NE(open_file.error().message.find("cluster.secret: the file holds the cluster secret"), std::string::npos)
+      << open_file.error().message;
+  auto private_file = load_node_config(config_naming("secret = \"0123456789abcdef\"", 0600));
+  ASSERT_TRUE(private_file.ok()) << private_file.error().message;
+  EXPECT_EQ(private_file.value().secret, "0123456789abcdef");
+}
+
+TEST_F(SecretFiles, EnsureSecretFileCreatesOnceWithMode0600) {
+  const std::string path = (dir_ / "new.secret").string();
+  ASSERT_TRUE(ensure_secret_file(path).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto first = read_secret_file(path);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first.value().size(), 64u);
+  ASSERT_TRUE(ensure_secret_file(path).ok());  // kept, not redrawn
+  EXPECT_EQ(read_secret_file(path).value(), first.value());
+  const std::string other = (dir_ / "other.secret").string();
+  ASSERT_TRUE(ensure_secret_file(other).ok());
+  EXPECT_NE(read_secret_file(other).value(), first.value());
 }
 
 }  // namespace

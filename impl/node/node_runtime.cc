@@ -1,6 +1,8 @@
 #include "impl/node/node_runtime.h"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 #include <utility>
 
 #include "impl/node/epoch_file.h"
@@ -63,6 +65,20 @@ Result<std::unique_ptr<NodeRuntime>> NodeRuntime::open(NodeFileConfig config) {
   std::map<std::string, std::string> peer_addresses;
   for (const auto& m : c.members)
     if (m.member.id != c.self.member.id) peer_addresses[m.member.id] = m.peer_address;
+  if (!c.secret.empty()) {
+    // Sealed peer messages (docs/security.md): every member but this node may send to it.
+    std::set<std::string> senders;
+    for (const auto& m : c.members)
+      if (m.member.id != c.self.member.id) senders.insert(m.member.id);
+    const net::ClusterKey key{c.cluster_id, c.secret};
+    auto sealer = net::Sealer::create(key, c.self.member.id, impl->epoch);
+    if (!sealer.ok()) return sealer.error();
+    auto opener = net::Opener::create(key, c.self.member.id, std::move(senders), net::kReadLimits.max_message_bytes);
+    if (!opener.ok()) return opener.error();
+    impl->sealer = std::move(sealer).value();
+    impl->opener = std::move(opener).value();
+  }
+
   auto peers = PeerTransport::start(c.self.peer_address, peer_addresses, impl->inbox);
   if (!peers.ok()) return peers.error();
   impl->peers = std::move(peers).value();
@@ -92,6 +108,11 @@ void NodeRuntime::run(const std::atomic<bool>& stop) {
   log_info("serving: epoch " + std::to_string(impl.epoch) + ", http " + impl.config.self.http_address + ", client " +
            impl.config.self.client_address + ", peer " + impl.config.self.peer_address + ", storage " +
            (impl.config.engine == Engine::kRocksDb ? impl.config.data_dir : std::string("memory")));
+  if (impl.sealer)
+    log_info("peer messages are sealed with HMAC-SHA256 (cluster \"" + impl.config.cluster_id + "\")");
+  else
+    log_warn("peer messages are not authenticated: no cluster secret configured (cluster.secret_file, "
+             "docs/security.md); anyone who can reach the peer port can send this node messages");
   impl.apply(impl.core->start());
   impl.flush_turn();
   auto next_tick = Clock::now() + tick;
@@ -138,7 +159,19 @@ void NodeRuntime::Impl::on_event(Event& event) {
 }
 
 void NodeRuntime::Impl::on_peer_bytes(const std::string& bytes) {
-  auto batch = net::decode_peer_batch(bytes);
+  std::string_view payload = bytes;
+  std::string sealed_by;  // the sender the MAC vouches for
+  if (opener) {
+    auto opened = opener->open(bytes);
+    if (!opened.ok()) return refuse_peer_message(opened.error().message);
+    payload = opened.value().payload;
+    sealed_by = opened.value().from;
+  } else if (net::looks_sealed(bytes)) {
+    return refuse_peer_message(
+        "peer auth: a sealed message, but this node has no cluster secret; configure the same secret on every "
+        "node (docs/security.md)");
+  }
+  auto batch = net::decode_peer_batch(payload);
   if (!batch.ok()) {
     // A peer cannot be answered (one-way); log the first few, then every thousandth.
     ++malformed_peer_batches;
@@ -148,7 +181,20 @@ void NodeRuntime::Impl::on_peer_bytes(const std::string& bytes) {
                batch.error().message);
     return;
   }
+  // The core trusts `from`; with a secret it must be the node that sealed the batch.
+  if (opener && batch.value().from != sealed_by)
+    return refuse_peer_message("peer auth: a batch sealed by " + sealed_by + " names " + batch.value().from +
+                               " as its sender");
   for (const auto& message : batch.value().messages) apply(core->on_message(batch.value().from, message));
+}
+
+// A peer message the cluster secret does not vouch for: dropped, counted, logged (the first ten,
+// then every thousandth, so a flood cannot fill the log).
+void NodeRuntime::Impl::refuse_peer_message(const std::string& reason) {
+  ++unauthenticated_peer_messages;
+  metrics.count_dropped("unauthenticated");
+  if (unauthenticated_peer_messages <= 10 || unauthenticated_peer_messages % 1000 == 0)
+    log_warn("refused a peer message (" + std::to_string(unauthenticated_peer_messages) + " so far): " + reason);
 }
 
 void NodeRuntime::Impl::apply(Effects effects) {
@@ -172,7 +218,17 @@ void NodeRuntime::Impl::flush_turn() {
       for (const auto& message : batch.messages) apply(core->on_message(to, message));
       continue;
     }
-    if (!peers->send(to, net::encode_peer_batch(batch))) metrics.count_dropped("peer_unreachable");
+    std::string bytes = net::encode_peer_batch(batch);
+    if (sealer) {
+      auto sealed = sealer->seal(to, bytes);
+      if (!sealed.ok()) {  // never expected (ids are checked at start; 2^64 batches per peer)
+        metrics.count_dropped("other");
+        log_error("cannot seal a batch for " + to + ": " + sealed.error().message);
+        continue;
+      }
+      bytes = std::move(sealed).value();
+    }
+    if (!peers->send(to, bytes)) metrics.count_dropped("peer_unreachable");
   }
 }
 

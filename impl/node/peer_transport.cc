@@ -4,6 +4,7 @@
 #include <nng/protocol/pipeline0/pull.h>
 #include <nng/protocol/pipeline0/push.h>
 
+#include "impl/net/peer_auth.h"
 #include "impl/node/log.h"
 
 namespace dynamo::node {
@@ -48,8 +49,9 @@ Result<std::unique_ptr<PeerTransport>> PeerTransport::start(const std::string& l
   impl.inbox = &inbox;
   if (int rv = nng_pull0_open(&impl.pull); rv != 0)
     return Error{std::string("cannot open the peer PULL socket: ") + nng_strerror(rv)};
-  // A peer batch is bounded by the wire limits; NNG drops the connection of a peer sending more.
-  nng_socket_set_size(impl.pull, NNG_OPT_RECVMAXSZ, net::kReadLimits.max_message_bytes);
+  // A peer batch is bounded by the wire limits (plus a sealed envelope's header and MAC); NNG drops
+  // the connection of a peer sending more.
+  nng_socket_set_size(impl.pull, NNG_OPT_RECVMAXSZ, net::kReadLimits.max_message_bytes + net::kMaxSealOverhead);
   nng_socket_set_int(impl.pull, NNG_OPT_RECVBUF, 1024);
   if (int rv = nng_listen(impl.pull, listen_address.c_str(), nullptr, 0); rv != 0)
     return Error{"cannot listen for peers on " + listen_address + ": " + nng_strerror(rv) +

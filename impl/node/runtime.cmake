@@ -11,4 +11,5 @@ add_library(dynamo_node STATIC
   node_calls.cc)
 target_include_directories(dynamo_node PUBLIC ${PROJECT_SOURCE_DIR})
 # No dynamo_core or dynamo_store here: the executable links the core variant it wants (mutants).
-target_link_libraries(dynamo_node PUBLIC dynamo_node_config dynamo_client dynamo_http dynamo_wire nng::nng)
+target_link_libraries(dynamo_node PUBLIC dynamo_node_config dynamo_client dynamo_http dynamo_wire dynamo_peer_auth
+                      nng::nng)

@@ -16,6 +16,7 @@
 #include "impl/core/node.h"
 #include "impl/net/http_api.h"
 #include "impl/net/metrics.h"
+#include "impl/net/peer_auth.h"
 #include "impl/net/wire.h"
 #include "impl/node/client_server.h"
 #include "impl/node/config_file.h"
@@ -70,12 +71,17 @@ struct NodeRuntime::Impl {
   std::map<std::string, std::vector<PeerMessage>> turn_sends;
   std::uint64_t malformed_peer_batches = 0;
   std::uint64_t malformed_client_batches = 0;
+  // The cluster secret's envelope (peer_auth.h); both null when no secret is configured.
+  std::unique_ptr<net::Sealer> sealer;
+  std::unique_ptr<net::Opener> opener;
+  std::uint64_t unauthenticated_peer_messages = 0;
 
   // node_runtime.cc
   void apply(Effects effects);
   void flush_turn();
   void on_event(Event& event);
   void on_peer_bytes(const std::string& bytes);
+  void refuse_peer_message(const std::string& reason);
   // node_calls.cc
   void on_client_bytes(std::uint64_t origin, const std::string& bytes);
   void on_http(std::uint64_t origin, const net::HttpRequest& request);
