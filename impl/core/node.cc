@@ -14,11 +14,14 @@ Result<Node> Node::create(NodeConfig config) {
   return Node(std::move(config));
 }
 
-// Op ids start at epoch * 2^40, so an answer to a get of a previous life (a late or duplicated
-// ReadReply) never matches a get of this one.
+// Op ids start at (epoch mod 2^24) * 2^40, so an answer to a get of a previous life (a late or
+// duplicated ReadReply) never matches a get of this one: two lives collide only if their epochs are
+// equal modulo 2^24. Epochs that count up from 1 never do; an epoch taken from the clock (the memory
+// engine, a fresh or wiped data directory: wall-clock ms, about 2^41) collides with an earlier life
+// only when the two differ by a multiple of 2^24 ms, about one restart pair in 16 million.
 Node::Node(NodeConfig config)
     : config_(std::move(config)), actor_(actor_of(config_.id, config_.epoch)),
-      next_op_id_((config_.epoch << 40) + 1) {
+      next_op_id_(((config_.epoch & ((std::uint64_t{1} << 24) - 1)) << 40) + 1) {
   for (const auto& member : config_.ring->members()) known_nodes_.insert(member.id);
 }
 Node::~Node() = default;
