@@ -61,7 +61,13 @@ void Node::stream_partition(Effects& out, const std::string& key, const KeyState
 }
 
 void Node::confirm_transfer(Effects& out, const std::string& from, const TransferKey& transfer) {
-  if (!find_store(transfer.store)) return;
+  const StoreConfig* store = find_store(transfer.store);
+  if (!store) return;
+  // Only an owner confirms. Two nodes whose stale rings each name the other as the owner would
+  // otherwise confirm each other's transfers and both release, leaving fewer copies than W (TLC found
+  // this in tla/Membership.tla). The sender tries again once this node's ring says it owns the key.
+  const auto& primaries = preference_list(transfer.key, store->quorum.n);
+  if (std::find(primaries.begin(), primaries.end(), config_.id) == primaries.end()) return;
   // Durably before the confirmation: the sender drops its copy on it.
   issue(out, MergeVersions{storage_key(transfer.store, transfer.key), transfer.versions, Durability::kDurable},
         TransferStored{from, transfer});
