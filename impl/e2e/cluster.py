@@ -2,6 +2,7 @@
 namespaces), each with its own RocksDB directory, plus helpers to run the CLI, speak HTTP, and
 check histories. Every process is killed when the test ends; every wait is bounded."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -222,3 +223,26 @@ def start_workload(workload, cluster, history, keys=30, seconds=14, processes=8)
     return subprocess.Popen([workload, "--node", cluster.nodes[0].client, "--node", cluster.nodes[1].client,
                              "--processes", str(processes), "--keys", str(keys), "--seconds", str(seconds),
                              "--history", history], stdout=subprocess.PIPE, text=True)
+
+
+def parse_args(argv):
+    """The e2e scripts' arguments: DYNAMO HISTORY_WORKLOAD WORK_DIR [unittest args]. Makes WORK_DIR;
+    returns the three and the argv for unittest.main."""
+    dynamo, workload, work = argv[1:4]
+    os.makedirs(work, exist_ok=True)
+    return dynamo, workload, work, [argv[0]] + argv[4:]
+
+
+def fresh_dir(work, name):
+    """WORK/NAME, emptied: each test starts from nothing."""
+    path = os.path.join(work, name)
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def stop_cleanly(cluster):
+    """Stops every node as Ctrl-C would; each must exit 0 and no sanitizer report may appear."""
+    codes = cluster.stop()
+    cluster.close()
+    assert all(c == 0 for c in codes), f"nodes did not stop cleanly: {codes}"
+    assert not cluster.sanitizer_reports(), cluster.sanitizer_reports()

@@ -13,16 +13,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import (Cluster, alone_holds, final_reads_and_verdict, final_versions,  # noqa: E402
-                     raw_sp_connect, sp_frame, start_workload, wait_for_hints)
+from cluster import (Cluster, alone_holds, final_reads_and_verdict, final_versions, fresh_dir,  # noqa: E402
+                     parse_args, raw_sp_connect, sp_frame, start_workload, stop_cleanly, wait_for_hints)
 
 DYNAMO = WORKLOAD = WORK = None
 
-
-def fresh_dir(name):
-    path = os.path.join(WORK, name)
-    shutil.rmtree(path, ignore_errors=True)
-    return path
 
 
 class BasicOperations(unittest.TestCase):
@@ -30,15 +25,12 @@ class BasicOperations(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(DYNAMO, fresh_dir("basic"), base_port=17100)
+        cls.cluster = Cluster(DYNAMO, fresh_dir(WORK, "basic"), base_port=17100)
         cls.cluster.start()
 
     @classmethod
     def tearDownClass(cls):
-        codes = cls.cluster.stop()
-        cls.cluster.close()
-        assert all(c == 0 for c in codes), f"nodes did not stop cleanly: {codes}"
-        assert not cls.cluster.sanitizer_reports(), cls.cluster.sanitizer_reports()
+        stop_cleanly(cls.cluster)
 
     def test_cli_put_get_delete(self):
         c = self.cluster
@@ -167,7 +159,7 @@ class KillUnderLoad(unittest.TestCase):
     arrive and reads repair it; nothing is lost. N = 2 of 3 nodes, so every key has a fallback."""
 
     def test_kill9_restart_catch_up_no_lost_write(self):
-        work = fresh_dir("kill9")
+        work = fresh_dir(WORK, "kill9")
         c = Cluster(DYNAMO, work, base_port=17200, n=2, r=2, w=2)
         try:
             c.start()
@@ -212,6 +204,5 @@ class KillUnderLoad(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    DYNAMO, WORKLOAD, WORK = sys.argv[1:4]
-    os.makedirs(WORK, exist_ok=True)
-    unittest.main(argv=[sys.argv[0]] + sys.argv[4:], verbosity=2)
+    DYNAMO, WORKLOAD, WORK, unittest_argv = parse_args(sys.argv)
+    unittest.main(argv=unittest_argv, verbosity=2)

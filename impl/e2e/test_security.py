@@ -8,13 +8,12 @@ script: it seals with impl/e2e/peer_seal.py (the spec's layout, written in Pytho
 PUSH handshake on a node's peer port."""
 import os
 import re
-import shutil
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import Cluster, raw_sp_connect, sp_frame  # noqa: E402
+from cluster import Cluster, fresh_dir, parse_args, raw_sp_connect, sp_frame, stop_cleanly  # noqa: E402
 from peer_seal import seal  # noqa: E402
 
 DYNAMO = WORKLOAD = WORK = None
@@ -65,8 +64,7 @@ def dropped_unauthenticated(cluster, node):
 class SecretCluster(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.work = os.path.join(WORK, "secret")
-        shutil.rmtree(cls.work, ignore_errors=True)
+        cls.work = fresh_dir(WORK, "secret")
         os.makedirs(cls.work)
         cls.secret = os.urandom(32).hex()
         write_secret(os.path.join(cls.work, "cluster.secret"), cls.secret)
@@ -77,10 +75,7 @@ class SecretCluster(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        codes = cls.cluster.stop()
-        cls.cluster.close()
-        assert all(c == 0 for c in codes), f"nodes did not stop cleanly: {codes}"
-        assert not cls.cluster.sanitizer_reports(), cls.cluster.sanitizer_reports()
+        stop_cleanly(cls.cluster)
 
     def put_w(self, key, value, w, node=0):
         return self.cluster.http_request(self.cluster.nodes[node], "PUT", f"/kv/{key}?w={w}", value.encode())[0]
@@ -179,6 +174,5 @@ class SecretCluster(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    DYNAMO, WORKLOAD, WORK = sys.argv[1:4]
-    os.makedirs(WORK, exist_ok=True)
-    unittest.main(argv=[sys.argv[0]] + sys.argv[4:], verbosity=2)
+    DYNAMO, WORKLOAD, WORK, unittest_argv = parse_args(sys.argv)
+    unittest.main(argv=unittest_argv, verbosity=2)

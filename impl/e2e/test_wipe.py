@@ -11,17 +11,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster import (Cluster, alone_holds, final_reads_and_verdict, final_versions,  # noqa: E402
-                     start_workload, wait_for_hints)
+from cluster import (Cluster, alone_holds, final_reads_and_verdict, final_versions, fresh_dir,  # noqa: E402
+                     parse_args, start_workload, wait_for_hints)
 
 DYNAMO = WORKLOAD = WORK = None
 KEYS = 30
-
-
-def fresh_dir(name):
-    path = os.path.join(WORK, name)
-    shutil.rmtree(path, ignore_errors=True)
-    return path
 
 
 def epochs_served(node):
@@ -39,7 +33,7 @@ class WipedReplica(unittest.TestCase):
     writes, no hints after the wipe) refills it, and no acknowledged write is lost."""
 
     def test_anti_entropy_refills_a_wiped_replica(self):
-        work = fresh_dir("wiped")
+        work = fresh_dir(WORK, "wiped")
         # Anti-entropy every 20 ticks (0.2 s), so the wait below is short; the page of 64 keys per
         # round covers the workload's 30.
         c = Cluster(DYNAMO, work, base_port=17400, n=3, r=2, w=2, timing={"anti_entropy_every": 20})
@@ -77,7 +71,7 @@ class WipedCoordinator(unittest.TestCase):
     """The smallest case of a reused dot: a blind put coordinated by n2 before and after its wipe."""
 
     def test_a_blind_put_after_a_wipe_is_not_taken_for_the_old_one(self):
-        work = fresh_dir("wiped_dot")
+        work = fresh_dir(WORK, "wiped_dot")
         c = Cluster(DYNAMO, work, base_port=17600, n=3, r=2, w=3)
         try:
             c.start()
@@ -105,7 +99,7 @@ class WipedUnderLoad(unittest.TestCase):
     and a new write under a reused dot would be taken for the old one and lost."""
 
     def test_wiped_node_takes_a_new_epoch_and_no_write_is_lost(self):
-        work = fresh_dir("wiped_load")
+        work = fresh_dir(WORK, "wiped_load")
         c = Cluster(DYNAMO, work, base_port=17500, n=3, r=2, w=2)
         try:
             c.start()
@@ -142,6 +136,5 @@ class WipedUnderLoad(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    DYNAMO, WORKLOAD, WORK = sys.argv[1:4]
-    os.makedirs(WORK, exist_ok=True)
-    unittest.main(argv=[sys.argv[0]] + sys.argv[4:], verbosity=2)
+    DYNAMO, WORKLOAD, WORK, unittest_argv = parse_args(sys.argv)
+    unittest.main(argv=unittest_argv, verbosity=2)
