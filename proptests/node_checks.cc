@@ -3,6 +3,7 @@
 // anti-entropy cover for it, so the rule "keep the hint before acknowledging" is checked here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "impl/core/node.h"
@@ -207,5 +208,67 @@ TEST(NodeChecks, AMalformedPeerMessageIsDroppedAndCounted) {
   EXPECT_EQ(node.stats().dropped_messages, 2u);
 }
 
+// Reference: §4.9 (membership changes move keys); tla/Membership.tla ConfirmTransfer. Only an owner
+// confirms a transfer: two nodes whose stale rings each name the other would otherwise confirm to each
+// other and both release (TLC found it). A key this node owns is stored durably and confirmed.
+TEST(NodeChecks, ANodeConfirmsATransferOnlyOfAKeyItOwns) {
+  NodeConfig config = test_config("n4");
+  Node node = Node::create(config).value();
+  store::MemoryStore storage;
+  settle(node, storage, node.start());
+  std::string owned, foreign;
+  for (int i = 0; owned.empty() || foreign.empty(); ++i) {
+    const std::string k = "k" + std::to_string(i);
+    const auto list = config.ring->preference_list(config.ring->partition_of_key(k), 3).value();
+    (std::find(list.begin(), list.end(), "n4") != list.end() ? owned : foreign) = k;
+  }
+  Version v;
+  v.dot = Dot{"n1#0", 1, 0};
+  v.value = "x";
+  Effects out = settle(node, storage, node.on_message("n1", TransferKey{7, "default", foreign, {v}}));
+  EXPECT_TRUE(out.sends.empty()) << "no confirmation for a key n4 does not own";
+  EXPECT_TRUE(storage.read(storage_key("default", foreign)).value().siblings.empty());
+  out = settle(node, storage, node.on_message("n1", TransferKey{8, "default", owned, {v}}));
+  ASSERT_EQ(out.sends.size(), 1u);
+  const auto* ack = std::get_if<TransferAck>(&out.sends[0].message);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(ack->sequence, 8u);
+  EXPECT_EQ(ack->dots, std::vector<Dot>{v.dot});
+  storage.crash();  // the confirmation rests on a durable write
+  EXPECT_EQ(storage.read(storage_key("default", owned)).value().siblings.size(), 1u);
+}
+
+// tla/Membership.tla ReleasePartition: after a ring change takes a key away, the old owner sends it
+// to every new primary and drops it only once all of them confirmed.
+TEST(NodeChecks, AKeyGivenUpIsReleasedOnlyAfterEveryPrimaryConfirmed) {
+  NodeConfig config = test_config("n1", 3);  // N=3 of 3: n1 is a primary of every key
+  config.timing.anti_entropy_every = 1;      // the pass that hands keys over runs every tick
+  Node node = Node::create(config).value();
+  store::MemoryStore storage;
+  settle(node, storage, node.start());
+  Version v;
+  v.dot = Dot{"n2#0", 1, 0};
+  v.value = "x";
+  settle(node, storage, node.on_message("n2", StoreRequest{1, "default", "k", v, ""}));
+  ASSERT_EQ(storage.read(storage_key("default", "k")).value().siblings.size(), 1u);
+  // n1 leaves: the ring of n2, n3, n4.
+  std::vector<Member> members;
+  for (int i = 2; i <= 4; ++i) members.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
+  ASSERT_TRUE(node.adopt_ring(std::make_shared<const Ring>(Ring::build(members, 16).value())).ok());
+  Effects out = settle(node, storage, node.on_tick(1));
+  std::vector<std::pair<std::string, std::uint64_t>> sent;
+  for (const auto& s : out.sends)
+    if (const auto* t = std::get_if<TransferKey>(&s.message)) sent.emplace_back(s.to, t->sequence);
+  ASSERT_EQ(sent.size(), 3u) << "the key goes to each of its three new primaries";
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_FALSE(storage.read(storage_key("default", "k")).value().siblings.empty())
+        << "released after " << i << " of 3 confirmations";
+    settle(node, storage, node.on_message(sent[i].first, TransferAck{sent[i].second, "default", "k", {v.dot}}));
+  }
+  EXPECT_TRUE(storage.read(storage_key("default", "k")).value().siblings.empty()) << "released after all 3";
+  EXPECT_EQ(node.stats().keys_released, 1u);
+}
+
 }  // namespace
 }  // namespace dynamo
+

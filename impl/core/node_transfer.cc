@@ -67,7 +67,11 @@ void Node::confirm_transfer(Effects& out, const std::string& from, const Transfe
   // otherwise confirm each other's transfers and both release, leaving fewer copies than W (TLC found
   // this in tla/Membership.tla). The sender tries again once this node's ring says it owns the key.
   const auto& primaries = preference_list(transfer.key, store->quorum.n);
-  if (std::find(primaries.begin(), primaries.end(), config_.id) == primaries.end()) return;
+  bool owner = std::find(primaries.begin(), primaries.end(), config_.id) != primaries.end();
+#ifdef DYNAMO_MUTANT_CONFIRM_ANY_TRANSFER  // mutant: confirms keys it does not own
+  owner = true;
+#endif
+  if (!owner) return;
   // Durably before the confirmation: the sender drops its copy on it.
   issue(out, MergeVersions{storage_key(transfer.store, transfer.key), transfer.versions, Durability::kDurable},
         TransferStored{from, transfer});

@@ -124,6 +124,29 @@ TYPED_TEST(StorageTest, PutStateNeverLowersTheIssuedCounter) {
 }
 
 // limits.h kMaxSiblings: the answer is an Error and the stored state is unchanged (invariant 5).
+// Partition transfer (storage.h release): a key is dropped only when every version it holds was
+// confirmed by its new owners, or is superseded by one that was; one that arrived since keeps it.
+TYPED_TEST(StorageTest, ReleaseDropsOnlyWhatWasConfirmed) {
+  KeyState read = this->store().read("k").value();
+  MadeVersion made = make_version(read, "coord#1", CausalContext{}, std::string("mine"), 9);
+  ASSERT_TRUE(this->store().put_state("k", made.state, Durability::kDurable).ok());
+  const Version sent = made.version;
+  Version late = write_of("peer#1", "arrived after the transfer was sent");
+  ASSERT_TRUE(this->store().merge("k", {late}, Durability::kBuffered).ok());
+  auto kept = this->store().release("k", {sent}, Durability::kDurable);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept.value().siblings.size(), 2u) << "a version the owners never confirmed must stay";
+  auto released = this->store().release("k", {sent, late}, Durability::kDurable);
+  ASSERT_TRUE(released.ok());
+  EXPECT_TRUE(released.value().siblings.empty());
+  EXPECT_EQ(this->store().read("k").value().issued, made.state.issued) << "the issued dot stays: no counter reuse";
+  // A confirmed successor covers what it superseded.
+  Version old = write_of("a#1", "old");
+  ASSERT_TRUE(this->store().merge("k2", {old}, Durability::kBuffered).ok());
+  Version newer = write_of("b#1", "newer", read_context({old}));
+  EXPECT_TRUE(this->store().release("k2", {newer}, Durability::kDurable).value().siblings.empty());
+}
+
 TYPED_TEST(StorageTest, SiblingLimitIsAnErrorAndWritesNothing) {
   std::vector<Version> many;
   for (std::size_t i = 0; i < limits::kMaxSiblings; ++i) many.push_back(write_of("n" + std::to_string(i) + "#1", "v"));
