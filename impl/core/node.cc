@@ -121,6 +121,11 @@ const std::vector<std::string>& Node::preference_list(std::string_view key, int 
   return it->second;
 }
 
+bool Node::is_primary(const std::string& node, std::string_view key, int n) const {
+  const auto& primaries = preference_list(key, n);
+  return std::find(primaries.begin(), primaries.end(), node) != primaries.end();
+}
+
 std::vector<SpecTarget> Node::targets_for(std::string_view key, int n) const {
   const std::set<std::string> down = suspects();
   if (down.empty()) {  // the common case: the preference list itself
@@ -178,11 +183,10 @@ std::optional<ClientReply> Node::admit(const ClientRequest& request, const Store
     refuse.message = "busy: " + std::to_string(in_flight()) + " requests in flight (the limit); retry later";
     return refuse;
   }
-  const auto& primaries = preference_list(request.key, n);
-  if (std::find(primaries.begin(), primaries.end(), config_.id) == primaries.end()) {
+  if (!is_primary(config_.id, request.key, n)) {
     refuse.status = ReplyStatus::kRedirect;
     refuse.message = "this node is not in the key's preference list; ask one of the coordinators";
-    refuse.coordinators = primaries;
+    refuse.coordinators = preference_list(request.key, n);
     return refuse;
   }
   return std::nullopt;

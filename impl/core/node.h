@@ -152,6 +152,8 @@ class Node {
   std::vector<SpecTarget> targets_for(std::string_view key, int n) const;
   // The key's preference list of n (cached until the ring changes).
   const std::vector<std::string>& preference_list(std::string_view key, int n) const;
+  // Whether `node` is in the key's preference list of n (a primary of the key).
+  bool is_primary(const std::string& node, std::string_view key, int n) const;
   std::uint32_t partition_of(std::string_view key) const;
   std::size_t in_flight() const { return puts_.size() + gets_.size(); }
   // Whether a read of `key` must include hints: when the key has some, or before the first hint scan

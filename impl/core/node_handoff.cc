@@ -120,12 +120,11 @@ void Node::on_keys_scanned(Effects& out, Result<StorageOutcome> outcome) {
     auto [store_name, user_key] = split_storage_key(key);
     const StoreConfig* store = find_store(store_name);
     if (!store || user_key.empty() || state.siblings.empty()) continue;
-    const auto& primaries = preference_list(user_key, store->quorum.n);
-    if (std::find(primaries.begin(), primaries.end(), config_.id) == primaries.end()) {
+    if (!is_primary(config_.id, user_key, store->quorum.n)) {
       stream_partition(out, key, state, *store);  // not ours (any more): hand it over
       continue;
     }
-    for (const auto& peer : primaries) {
+    for (const auto& peer : preference_list(user_key, store->quorum.n)) {
       if (peer == config_.id || suspected(peer)) continue;
       out.sends.push_back(Send{peer, KeySync{store->name, std::string(user_key), state.siblings, false}});
       ++counters_.anti_entropy_syncs;
@@ -139,11 +138,8 @@ void Node::on_key_sync(Effects& out, const std::string& from, const KeySync& syn
   const StoreConfig* store = find_store(sync.store);
   if (!store) return;
   // Anti-entropy is between primaries of the key (spec: AntiEntropy(n, p, k) with n, p in Pref(k)).
-  const auto& primaries = preference_list(sync.key, store->quorum.n);
-  auto is_primary = [&](const std::string& node) {
-    return std::find(primaries.begin(), primaries.end(), node) != primaries.end();
-  };
-  if (!is_primary(from) || !is_primary(config_.id)) return;
+  const int n = store->quorum.n;
+  if (!is_primary(from, sync.key, n) || !is_primary(config_.id, sync.key, n)) return;
   issue(out, MergeVersions{storage_key(sync.store, sync.key), sync.versions, Durability::kBuffered},
         KeySyncStored{from, sync});
 }

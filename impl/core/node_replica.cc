@@ -31,8 +31,7 @@ void Node::store_version(Effects& out, const std::string& from, const StoreReque
   }
   // A fallback keeps the version as a hint for the down primary, durably (spec: hints are durable).
   // The target must be a primary of the key other than this node, or the hint could never go home.
-  const auto& primaries = preference_list(request.key, store->quorum.n);
-  if (request.hint == config_.id || std::find(primaries.begin(), primaries.end(), request.hint) == primaries.end())
+  if (request.hint == config_.id || !is_primary(request.hint, request.key, store->quorum.n))
     return out.sends.push_back(store_ack(from, request, config_.epoch, "hint target " + request.hint + " is not another primary of the key"));
   if (!hints_loaded_) return out.sends.push_back(store_ack(from, request, config_.epoch, "the hint store is still loading"));
   std::size_t& pending = pending_hints_[request.hint];

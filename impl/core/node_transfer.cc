@@ -43,7 +43,7 @@ Result<Effects> Node::adopt_ring(std::shared_ptr<const Ring> ring) {
 
 void Node::stream_partition(Effects& out, const std::string& key, const KeyState& state, const StoreConfig& store) {
   if (keys_in_transfer_.contains(key) || transfers_.size() >= config_.limits.max_requests_in_flight) return;
-  auto [store_name, user_key] = split_storage_key(key);
+  const std::string_view user_key = split_storage_key(key).second;
   Transferring t{key, state.siblings, {}, now_ + config_.timing.handoff_timeout, false};
   const std::uint64_t sequence = next_transfer_++;
   for (const auto& primary : preference_list(user_key, store.quorum.n)) {
@@ -66,8 +66,7 @@ void Node::confirm_transfer(Effects& out, const std::string& from, const Transfe
   // Only an owner confirms. Two nodes whose stale rings each name the other as the owner would
   // otherwise confirm each other's transfers and both release, leaving fewer copies than W (TLC found
   // this in tla/Membership.tla). The sender tries again once this node's ring says it owns the key.
-  const auto& primaries = preference_list(transfer.key, store->quorum.n);
-  bool owner = std::find(primaries.begin(), primaries.end(), config_.id) != primaries.end();
+  bool owner = is_primary(config_.id, transfer.key, store->quorum.n);
 #ifdef DYNAMO_MUTANT_CONFIRM_ANY_TRANSFER  // mutant: confirms keys it does not own
   owner = true;
 #endif
