@@ -151,9 +151,9 @@ void add_kv_commands(CLI::App& app) {
     } else if (!put->value_given) {
       throw CLI::ValidationError("VALUE", "give a value, or --value-file FILE");
     }
-    auto client = connect_or_throw(put->cluster);
-    ClientRequest request = request_for(*put, OpKind::kPut);
+    ClientRequest request = request_for(*put, OpKind::kPut);  // bad input is refused before any network
     request.value = put->value;
+    auto client = connect_or_throw(put->cluster);
     const ClientReply reply = client->call(std::move(request));
     throw_unless_ok(reply, "put");
     print_write(reply, *put);
@@ -164,8 +164,9 @@ void add_kv_commands(CLI::App& app) {
   d->add_option("--context", del->context, "The context printed by `dynamo get` (what the delete supersedes)");
   d->add_option("--w", del->quorum, "Write quorum for this request (default: the store's W)");
   d->callback([del] {
+    ClientRequest request = request_for(*del, OpKind::kDelete);
     auto client = connect_or_throw(del->cluster);
-    const ClientReply reply = client->call(request_for(*del, OpKind::kDelete));
+    const ClientReply reply = client->call(std::move(request));
     throw_unless_ok(reply, "delete");
     print_write(reply, *del);
   });
@@ -176,8 +177,9 @@ void add_kv_commands(CLI::App& app) {
   g->add_flag("--value-only", get->value_only, "Print only the value (fails unless there is exactly one, live)");
   g->footer("Exit codes: 0 found, 3 no live version, 4 quorum not met in time.");
   g->callback([get] {
+    ClientRequest request = request_for(*get, OpKind::kGet);
     auto client = connect_or_throw(get->cluster);
-    const ClientReply reply = client->call(request_for(*get, OpKind::kGet));
+    const ClientReply reply = client->call(std::move(request));
     throw_unless_ok(reply, "get");
     const int code = print_read(reply, *get);
     if (code != kExitOk) throw CLI::RuntimeError("", code);

@@ -3,10 +3,21 @@
 #include <exception>
 
 #include <CLI/CLI.hpp>
+#include <nng/nng.h>
 
 #include "impl/cli/commands.h"
 
+namespace {
+// NNG frees closed sockets on its own reaper thread. Without nng_fini at exit a command that closed a
+// client just before returning can end while that reaper still holds memory (LeakSanitizer reports it
+// in the ASan build, about 1 run in 20); nng_fini waits for the reaper.
+struct NngFinalizer {
+  ~NngFinalizer() { nng_fini(); }
+};
+}  // namespace
+
 int main(int argc, char** argv) {
+  const NngFinalizer nng_finalizer;  // declared first, so it runs after every client and node is gone
   CLI::App app{
       "dynamo: a formally-checked reference implementation of Amazon's Dynamo key-value store.\n"
       "Exit codes: 0 ok, 1 the command found a problem, 2 bad usage or input, 3 key not found,\n"
