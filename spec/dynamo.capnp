@@ -24,8 +24,9 @@
 #   * Enumerations are closed: a receiver refuses a message with an enumerant it does not know.
 #
 # Field names follow the C++ core (impl/core/messages.h) and the TLA+ specification's messages
-# (tla/Dynamo.tla): Store, StoreAck, Read, ReadReply, Repair, Handoff, HandoffAck; plus KeySync,
-# and TransferKey / TransferAck (partition transfer, tla/Membership.tla).
+# (tla/Dynamo.tla): Store, StoreAck, Read, ReadReply, Repair, Handoff, HandoffAck; plus KeySync and
+# the Tree* messages (anti-entropy), TransferKey / TransferAck (partition transfer, tla/Membership.tla),
+# and ReapQuery / ReapReply (tombstone reaping).
 
 @0xc17897a2c3c4d901;
 
@@ -42,6 +43,7 @@ enum MessageKind {
   clientBatch @2;
   replyBatch @3;
   contextToken @4;
+  membership @5;     # node -> node: gossip and join (MembershipMessage)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -109,6 +111,12 @@ struct PeerMessage {
     keySync @7 :KeySync;
     transferKey @8 :TransferKey;
     transferAck @9 :TransferAck;
+    treeHashRequest @10 :TreeHashRequest;
+    treeHashReply @11 :TreeHashReply;
+    treeLeafRequest @12 :TreeLeafRequest;
+    treeLeafReply @13 :TreeLeafReply;
+    reapQuery @14 :ReapQuery;
+    reapReply @15 :ReapReply;
   }
 }
 
@@ -198,6 +206,96 @@ struct TransferAck {
   dots @3 :List(Dot);          # at most 128, in the order of the TransferKey's versions
 }
 
+# Merkle anti-entropy (docs/anti-entropy.md; spec action AntiEntropy): an initiator asks a fellow
+# primary of a partition for node hashes of its tree of one store, level by level where they differ,
+# then for the (key, digest) listings of the differing leaves; the differing keys then travel as
+# KeySync. `exchange` and `request` are the initiator's, echoed in the reply. ok = false: the
+# responder cannot answer (trees not filled since its start, another shape, not a primary).
+struct MerkleShape {
+  partitions @0 :UInt32;       # Q, a power of two, at most 65536
+  partition @1 :UInt32;        # < partitions
+  depth @2 :UInt8;             # 1..5 levels below the root (16^depth leaves)
+}
+
+struct MerklePosition {
+  level @0 :UInt8;             # 0 (the root) .. depth (the leaves)
+  index @1 :UInt32;            # < 16^level
+}
+
+struct MerkleHash {            # 128 bits: XOR of MD5 entry hashes (merkle_tree.h)
+  hi @0 :UInt64;
+  lo @1 :UInt64;
+}
+
+struct MerkleEntry {
+  key @0 :Data;                # 1..1024 bytes
+  digest @1 :Data;             # exactly 16 bytes: MD5 of the key's version set
+}
+
+struct MerkleLeaf {
+  entries @0 :List(MerkleEntry);  # at most 1024, sorted by key, no key twice
+}
+
+struct TreeHashRequest {
+  exchange @0 :UInt64;
+  request @1 :UInt64;
+  store @2 :Text;
+  shape @3 :MerkleShape;
+  positions @4 :List(MerklePosition);  # at most 4096
+}
+
+struct TreeHashReply {
+  exchange @0 :UInt64;
+  request @1 :UInt64;
+  store @2 :Text;
+  partition @3 :UInt32;
+  ok @4 :Bool;
+  hashes @5 :List(MerkleHash);  # at most 4096, one per requested position, in order
+}
+
+struct TreeLeafRequest {
+  exchange @0 :UInt64;
+  request @1 :UInt64;
+  store @2 :Text;
+  shape @3 :MerkleShape;
+  leaves @4 :List(UInt32);     # at most 64 leaf indices, each < 16^depth
+}
+
+struct TreeLeafReply {
+  exchange @0 :UInt64;
+  request @1 :UInt64;
+  store @2 :Text;
+  partition @3 :UInt32;
+  ok @4 :Bool;
+  leaves @5 :List(MerkleLeaf); # at most 64, one per requested leaf, in order
+}
+
+# Tombstone reaping (docs/reaping.md; tla/Membership.tla ReapTombstone). A primary whose siblings
+# of a key are all tombstones older than the grace period asks every member of its ring, twice,
+# whether it holds anything for the key they do not cover; when all said no both times with the
+# same holdings, the same message with `reap` set tells each member holding some of them to drop
+# the covered tombstones. `ring` is a digest of the sender's ring (a receiver with another ring
+# answers ok = false).
+struct ReapQuery {
+  query @0 :UInt64;             # the querier's; echoed in the ReapReply
+  store @1 :Text;
+  key @2 :Data;
+  ring @3 :UInt64;
+  tombstones @4 :List(Version); # 1..128, tombstones only
+  reap @5 :Bool;                # false: a question; true: drop what these cover
+}
+
+# Member -> querier: ok when every version it holds for the key (siblings and hints) is a tombstone
+# the query's cover (a primary: exactly the query's), the key is not in transfer there, its hints
+# are loaded and its ring is the querier's. `held`: the dots it holds, sorted (empty unless ok).
+struct ReapReply {
+  query @0 :UInt64;
+  store @1 :Text;
+  key @2 :Data;
+  ok @3 :Bool;
+  held @4 :List(Dot);           # at most 128
+}
+
 # ---------------------------------------------------------------------------------------------
 # Client -> node: REQ/REP. One ClientBatch per request, answered by one ReplyBatch.
 # ---------------------------------------------------------------------------------------------
@@ -213,6 +311,7 @@ struct ClientCall {
     kv @0 :ClientRequest;   # a get, put or delete
     ring @1 :RingCall;      # "how is the ring laid out?" -> RingInfo
     status @2 :StatusCall;  # "who is up, what is pending?" -> StatusInfo
+    admin @3 :AdminCall;    # a membership command -> AdminAnswer
   }
 }
 
@@ -265,6 +364,7 @@ struct ClientAnswer {
     ring @1 :RingInfo;
     status @2 :StatusInfo;
     error @3 :BatchError;
+    admin @4 :AdminAnswer;
   }
 }
 
@@ -313,6 +413,9 @@ struct RingInfo {
   partitions @1 :UInt32;         # Q: 1..65536
   members @2 :List(Member);      # in join order; at most 1024
   stores @3 :List(StoreInfo);    # at most 256
+  view @4 :List(MemberEntry);    # the answering node's membership view, removed members included; at most 4096
+  transfersPending @5 :UInt64;   # keys the answering node holds but no longer owns, or has sent and
+                                 # not yet seen confirmed (its last anti-entropy pass)
 }
 
 struct PeerState {
@@ -348,4 +451,100 @@ struct ContextToken {
   version @0 :UInt32;         # protocolVersion; checked first
   kind @2 :MessageKind;       # contextToken; checked second
   context @1 :Context;
+}
+
+# ---------------------------------------------------------------------------------------------
+# Membership (docs/membership.md): gossip of the versioned membership view, joins, admin commands.
+# ---------------------------------------------------------------------------------------------
+
+enum MemberStatus {
+  joining @0;
+  valid @1;
+  leaving @2;
+  removed @3;
+}
+
+# One member as the view holds it (impl/core/membership.h MemberEntry).
+struct MemberEntry {
+  id @0 :Text;                # 1..64 bytes
+  peerAddress @1 :Text;       # 1..256 bytes
+  clientAddress @2 :Text;     # 0..256 bytes
+  httpAddress @3 :Text;       # 0..256 bytes
+  dc @4 :Text;                # 1..64 bytes
+  weight @5 :UInt32;          # 1..1000
+  status @6 :MemberStatus;
+  joinSeq @7 :UInt64;         # >= 1
+  version @8 :UInt64;         # >= 1
+  changedBy @9 :Text;         # 0..64 bytes
+}
+
+struct MembershipView {
+  clusterId @0 :Text;               # 1..64 bytes
+  members @1 :List(MemberEntry);    # at most 4096 (tombstones of removed members included)
+}
+
+enum GossipKind {
+  syn @0;    # "my view's digest is this" (view: the cluster id only)
+  ack @1;    # "mine differs: here it is"
+  ack2 @2;   # "merged; here is what you lacked"
+}
+
+struct Gossip {
+  kind @0 :GossipKind;
+  digest @1 :UInt64;
+  view @2 :MembershipView;
+}
+
+# What a joining node asks of a seed (`dynamo admin join SEED`, run against the joining node).
+struct JoinAsk {
+  askId @0 :UInt64;           # the joining node's; echoed in the JoinAnswer
+  entry @1 :MemberEntry;      # the joiner's fields (status, joinSeq, version, changedBy ignored)
+  clusterId @2 :Text;         # the cluster the joiner was configured for
+}
+
+struct JoinAnswer {
+  askId @0 :UInt64;
+  error @1 :Text;             # empty: admitted; else why not (0..4096 bytes)
+  view @2 :MembershipView;    # the seed's view after the join (empty on an error)
+}
+
+# Node -> node, one-way like a PeerBatch and sealed the same way when a cluster secret is set.
+struct MembershipMessage {
+  version @0 :UInt32;         # protocolVersion; checked first
+  kind @1 :MessageKind;       # membership; checked second
+  from @2 :Text;              # the sender's node id, 1..64 bytes
+  fromPeerAddress @3 :Text;   # where to answer it (a joiner is not in the seed's view yet); 0..256 bytes
+  union {
+    gossip @4 :Gossip;
+    joinAsk @5 :JoinAsk;
+    joinAnswer @6 :JoinAnswer;
+  }
+}
+
+# Client -> node: a membership command, applied at the node that receives it.
+struct AdminCall {
+  requestId @0 :UInt64;
+  union {
+    join @1 :JoinCommand;     # this node joins the cluster through that seed
+    leave @2 :Void;           # this node leaves: hands its keys over, then is removed
+    remove @3 :Text;          # the node with this id is gone for good
+  }
+}
+
+struct JoinCommand {
+  seedId @0 :Text;            # the seed's node id (envelopes name their receiver), 1..64 bytes
+  seedPeerAddress @1 :Text;   # the seed's peer address, 1..256 bytes
+}
+
+struct AdminAnswer {
+  requestId @0 :UInt64;
+  ok @1 :Bool;
+  message @2 :Text;           # what happened, or why not; 0..4096 bytes
+}
+
+# A node's persisted membership view (DATA_DIR/membership): read back at start.
+struct ViewFile {
+  version @0 :UInt32;         # protocolVersion; checked first
+  kind @1 :MessageKind;       # membership; checked second
+  view @2 :MembershipView;
 }

@@ -219,6 +219,27 @@ class Checker {
     }
   }
 
+  // Whether get g returned a put that write w covers (one in hist(w)).
+  bool returns_value_covered_by(const Op& g, std::size_t w) const {
+    std::vector<bool> in_hist(ops_.size(), false), expanded(ops_.size(), false);
+    std::vector<std::size_t> gets;
+    if (ops_[w].read) gets.push_back(*ops_[w].read);
+    while (!gets.empty()) {
+      const std::size_t r = gets.back();
+      gets.pop_back();
+      if (expanded[r]) continue;
+      expanded[r] = true;
+      for (std::size_t s : ops_[r].returned) {
+        if (in_hist[s]) continue;
+        in_hist[s] = true;
+        if (ops_[s].read) gets.push_back(*ops_[s].read);
+      }
+    }
+    for (std::size_t s : g.returned)
+      if (in_hist[s] && ops_[s].invoke->type == OpType::kPut) return true;
+    return false;
+  }
+
   // Marks every write covered by a write that `counts` (BFS over based-on gets, each expanded once).
   template <class Counts>
   std::vector<bool> covered_by(Counts counts) const {
@@ -251,6 +272,10 @@ class Checker {
       bool returned = false;
       for (std::size_t s : final_get.returned) returned = returned || s == w;
       if (returned) continue;
+      // A delete's tombstone need not outlive what it deleted: a store may reap it once nothing it
+      // covers is left anywhere (docs/reaping.md). It is lost when the final read returns a value it
+      // covers without it (the deleted value came back: a resurrection), not merely by its absence.
+      if (op.invoke->type == OpType::kDelete && !returns_value_covered_by(final_get, w)) continue;
       LostWrite lost{keys_[op.key].name, op.write_id(), op.invoke->op, op.invoke->process, "", std::nullopt};
       lost.why = "the final read " + quote(final_get.invoke->op) + " (line " + std::to_string(final_get.invoke->line) +
                  ") does not return it, and no put or delete whose outcome is ok or unknown covers it";

@@ -83,8 +83,17 @@ struct ReleaseKey {
   std::vector<Version> sent;
 };
 
+// Storage::reap: drop the key's siblings that are tombstones covered by `tombstones` (one of them or
+// superseded by one), and the key's record with them when nothing else is left (reaping,
+// docs/reaping.md). Anything else (a write that landed since the question) stays. Always durable.
+struct ReapKey {
+  std::string key;
+  std::vector<Version> tombstones;
+};
+
 using StorageRequest =
-    std::variant<ReadKey, MergeVersions, PutState, AddHint, DeleteHint, ScanHints, ScanKeys, Sync, ReleaseKey>;
+    std::variant<ReadKey, MergeVersions, PutState, AddHint, DeleteHint, ScanHints, ScanKeys, Sync, ReleaseKey,
+                 ReapKey>;
 
 struct StorageOp {
   std::uint64_t token = 0;

@@ -97,6 +97,61 @@ Status check_peer_message(const PeerMessage& message) {
         if (auto s = check_actor(dot.actor); !s.ok()) return s;
       return {};
     }
+    // The Merkle exchange: sizes and positions here; that a reply matches what was asked (count,
+    // leaf membership, order) is checked against the request by differing_positions/differing_keys.
+    Status operator()(const TreeHashRequest& m) const {
+      if (auto s = validate_store_name(m.store); !s.ok()) return s;
+      if (auto s = check_shape(m.hashes.shape); !s.ok()) return s;
+      if (m.hashes.positions.size() > merkle_limits::kMaxPositionsPerRequest)
+        return Error{"a TreeHashRequest may name at most " + std::to_string(merkle_limits::kMaxPositionsPerRequest) + " positions"};
+      for (const auto& p : m.hashes.positions)
+        if (p.level > m.hashes.shape.depth || p.index >= (std::uint64_t{1} << (merkle_limits::kFanoutBits * p.level)))
+          return Error{"a TreeHashRequest names a position outside the tree"};
+      return {};
+    }
+    Status operator()(const TreeHashReply& m) const {
+      if (auto s = validate_store_name(m.store); !s.ok()) return s;
+      if (m.hashes.hashes.size() > merkle_limits::kMaxPositionsPerRequest)
+        return Error{"a TreeHashReply may carry at most " + std::to_string(merkle_limits::kMaxPositionsPerRequest) + " hashes"};
+      return {};
+    }
+    Status operator()(const TreeLeafRequest& m) const {
+      if (auto s = validate_store_name(m.store); !s.ok()) return s;
+      if (auto s = check_shape(m.leaves.shape); !s.ok()) return s;
+      if (m.leaves.leaves.size() > merkle_limits::kMaxLeavesPerRequest)
+        return Error{"a TreeLeafRequest may name at most " + std::to_string(merkle_limits::kMaxLeavesPerRequest) + " leaves"};
+      for (const auto leaf : m.leaves.leaves)
+        if (leaf >= m.leaves.shape.leaf_count()) return Error{"a TreeLeafRequest names a leaf outside the tree"};
+      return {};
+    }
+    Status operator()(const TreeLeafReply& m) const {
+      if (auto s = validate_store_name(m.store); !s.ok()) return s;
+      if (m.leaves.leaves.size() > merkle_limits::kMaxLeavesPerRequest)
+        return Error{"a TreeLeafReply may carry at most " + std::to_string(merkle_limits::kMaxLeavesPerRequest) + " leaves"};
+      for (const auto& leaf : m.leaves.leaves) {
+        if (leaf.size() > merkle_limits::kMaxLeafKeys)
+          return Error{"a TreeLeafReply's leaf may list at most " + std::to_string(merkle_limits::kMaxLeafKeys) + " keys"};
+        for (const auto& entry : leaf)
+          if (entry.key.empty() || entry.key.size() > limits::kMaxKeyBytes)
+            return Error{"keys must be 1 to " + std::to_string(limits::kMaxKeyBytes) + " bytes"};
+      }
+      return {};
+    }
+    // Reaping: the tombstones are checked like any versions, and must be tombstones.
+    Status operator()(const ReapQuery& m) const {
+      if (auto s = check_key(m.store, m.key); !s.ok()) return s;
+      if (m.tombstones.empty()) return Error{"a ReapQuery names at least one tombstone"};
+      for (const auto& v : m.tombstones)
+        if (!v.is_tombstone()) return Error{"a ReapQuery may carry tombstones only"};
+      return check_versions(m.tombstones);
+    }
+    Status operator()(const ReapReply& m) const {
+      if (auto s = check_key(m.store, m.key); !s.ok()) return s;
+      if (m.held.size() > 2 * limits::kMaxSiblings) return Error{"a ReapReply may name at most " + std::to_string(2 * limits::kMaxSiblings) + " dots"};
+      for (const auto& dot : m.held)
+        if (auto s = check_actor(dot.actor); !s.ok()) return s;
+      return {};
+    }
   };
   return std::visit(Visitor{}, message);
 }

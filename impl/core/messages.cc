@@ -6,7 +6,9 @@ namespace dynamo {
 
 const char* message_name(const PeerMessage& message) {
   static constexpr const char* kNames[] = {"Store", "StoreAck", "Read", "ReadReply", "Repair",
-                                           "Handoff", "HandoffAck", "KeySync", "TransferKey", "TransferAck"};
+                                           "Handoff", "HandoffAck", "KeySync", "TransferKey", "TransferAck",
+                                           "TreeHashRequest", "TreeHashReply", "TreeLeafRequest", "TreeLeafReply",
+                                           "ReapQuery", "ReapReply"};
   static_assert(std::size(kNames) == std::variant_size_v<PeerMessage>);
   return kNames[message.index()];
 }

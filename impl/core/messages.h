@@ -1,8 +1,8 @@
 // messages.h: what nodes send each other, and what clients send a node and get back.
 //
 // Peer messages are the spec's messages (tla/Dynamo.tla: Store, StoreAck, Read, ReadReply, Repair,
-// Handoff, HandoffAck), plus anti-entropy's KeySync and partition transfer's TransferKey and
-// TransferAck (tla/Membership.tla). Every field is checked by the receiver against
+// Handoff, HandoffAck), plus anti-entropy's KeySync and Tree* messages (the Merkle exchange) and
+// partition transfer's TransferKey and TransferAck (tla/Membership.tla). Every field is checked by the receiver against
 // limits.h before it is used; a message that fails a check is dropped (and counted), never trusted.
 // Ids (put_id, get_id) are the coordinator's own and only mean something to it.
 #pragma once
@@ -15,6 +15,7 @@
 
 #include "impl/core/causal_context.h"
 #include "impl/core/dot.h"
+#include "impl/core/merkle_exchange.h"
 #include "impl/core/version.h"
 
 namespace dynamo {
@@ -104,8 +105,68 @@ struct TransferAck {
   std::string key;
   std::vector<Dot> dots;  // of the versions the TransferKey carried, all now durable at the sender
 };
+// Merkle anti-entropy (docs/anti-entropy.md; spec action AntiEntropy): the initiator asks a
+// fellow primary of a partition for node hashes of its tree of one store, then for the listings of
+// the leaves that differ; the differing keys then travel as KeySync. `exchange` and `request` are
+// the initiator's ids, echoed in the reply so a late or duplicated answer is matched to what it
+// answers (or ignored). A reply with ok = false says the responder cannot answer (its trees are not
+// filled yet, another shape, not a primary): the initiator ends the exchange.
+struct TreeHashRequest {
+  std::uint64_t exchange = 0;
+  std::uint64_t request = 0;
+  std::string store;
+  MerkleHashRequest hashes;  // names the partition and the tree's shape
+};
+struct TreeHashReply {
+  std::uint64_t exchange = 0;
+  std::uint64_t request = 0;
+  std::string store;
+  std::uint32_t partition = 0;
+  bool ok = true;
+  MerkleHashReply hashes;  // one per requested position, in order
+};
+struct TreeLeafRequest {
+  std::uint64_t exchange = 0;
+  std::uint64_t request = 0;
+  std::string store;
+  MerkleLeafRequest leaves;
+};
+struct TreeLeafReply {
+  std::uint64_t exchange = 0;
+  std::uint64_t request = 0;
+  std::string store;
+  std::uint32_t partition = 0;
+  bool ok = true;
+  MerkleLeafReply leaves;  // one (key, digest) listing per requested leaf, in order
+};
+// Tombstone reaping (docs/reaping.md; tla/Membership.tla ReapTombstone). A primary whose siblings
+// of a key are all tombstones older than the grace period asks every member of its ring, twice
+// (reap_settle ticks apart), whether it holds anything for the key that the tombstones do not
+// cover; when every member said no both times, with the same holdings, it sends the same message
+// with `reap` set to every member that holds some of them, which drops the covered tombstones.
+// `ring` is the sender's ring digest (ring_digest): a member with another ring answers "not ok".
+struct ReapQuery {
+  std::uint64_t query = 0;  // the querier's id, echoed in the reply
+  std::string store;
+  std::string key;
+  std::uint64_t ring = 0;
+  std::vector<Version> tombstones;  // the querier's siblings: tombstones only
+  bool reap = false;                // false: a question; true: drop what these cover
+};
+// Member -> querier. ok: every version the member holds for the key (siblings and hints) is a
+// tombstone covered by the query's (a primary: exactly the query's), the key is not in transfer
+// there, its hints are loaded, and its ring is the querier's. `held`: the dots it holds, sorted.
+struct ReapReply {
+  std::uint64_t query = 0;
+  std::string store;
+  std::string key;
+  bool ok = false;
+  std::vector<Dot> held;
+};
 using PeerMessage = std::variant<StoreRequest, StoreAck, ReadRequest, ReadReply, RepairRequest,
-                                 Handoff, HandoffAck, KeySync, TransferKey, TransferAck>;
+                                 Handoff, HandoffAck, KeySync, TransferKey, TransferAck,
+                                 TreeHashRequest, TreeHashReply, TreeLeafRequest, TreeLeafReply,
+                                 ReapQuery, ReapReply>;
 const char* message_name(const PeerMessage& message);
 
 enum class OpKind { kPut, kDelete, kGet };

@@ -35,6 +35,7 @@ NodeStats Node::stats() const {
   s.handoffs_in_flight = handoffs_.size();
   s.suspected = suspects().size();
   s.transfers_in_flight = transfers_.size();
+  s.reaps_in_flight = reaps_.size();
   return s;
 }
 
@@ -49,12 +50,18 @@ std::vector<Node::PeerView> Node::peer_views() const {
 }
 
 bool Node::quiescent() const {
-  return pending_.empty() && puts_.empty() && gets_.empty() && handoffs_.empty() && transfers_.empty();
+  return pending_.empty() && puts_.empty() && gets_.empty() && handoffs_.empty() && transfers_.empty() &&
+         exchanges_.empty();
 }
 
 std::uint64_t Node::issue(Effects& out, StorageRequest request, Pending pending) {
   const std::uint64_t token = next_token_++;
   pending_.emplace(token, std::move(pending));
+  // Every write that returns a key's new state (KeyStored) feeds that key's Merkle tree entry.
+  if (const auto* m = std::get_if<MergeVersions>(&request)) write_keys_.emplace(token, m->key);
+  else if (const auto* p = std::get_if<PutState>(&request)) write_keys_.emplace(token, p->key);
+  else if (const auto* r = std::get_if<ReleaseKey>(&request)) write_keys_.emplace(token, r->key);
+  else if (const auto* k = std::get_if<ReapKey>(&request)) write_keys_.emplace(token, k->key);
   out.storage.push_back(StorageOp{token, std::move(request)});
   return token;
 }
@@ -232,6 +239,12 @@ Effects Node::on_message(const std::string& from, const PeerMessage& message) {
         else if constexpr (std::is_same_v<M, KeySync>) on_key_sync(out, from, m);
         else if constexpr (std::is_same_v<M, TransferKey>) confirm_transfer(out, from, m);
         else if constexpr (std::is_same_v<M, TransferAck>) release_partition(out, from, m);
+        else if constexpr (std::is_same_v<M, TreeHashRequest>) answer_tree_hashes(out, from, m);
+        else if constexpr (std::is_same_v<M, TreeHashReply>) on_tree_hashes(out, from, m);
+        else if constexpr (std::is_same_v<M, TreeLeafRequest>) answer_tree_leaves(out, from, m);
+        else if constexpr (std::is_same_v<M, TreeLeafReply>) on_tree_leaves(out, from, m);
+        else if constexpr (std::is_same_v<M, ReapQuery>) answer_reap_query(out, from, m);
+        else if constexpr (std::is_same_v<M, ReapReply>) on_reap_reply(out, from, m);
         else static_assert(sizeof(M) == 0, "a peer message without a handler");
       },
       message);
@@ -244,6 +257,11 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
   DYNAMO_CHECK(it != pending_.end());  // the shell reports each token it was given, once
   Pending pending = std::move(it->second);
   pending_.erase(it);
+  if (auto w = write_keys_.find(token); w != write_keys_.end()) {
+    if (outcome.ok())
+      if (const auto* stored = std::get_if<KeyStored>(&outcome.value())) note_key_state(w->second, stored->state, false);
+    write_keys_.erase(w);
+  }
   std::visit(
       [&](auto& p) {
         using P = std::decay_t<decltype(p)>;
@@ -279,6 +297,9 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
         } else if constexpr (std::is_same_v<P, KeySyncStored>) on_key_sync_stored(out, p, std::move(outcome));
         else if constexpr (std::is_same_v<P, TransferStored>) on_transfer_stored(out, p, std::move(outcome));
         else if constexpr (std::is_same_v<P, Released>) on_released(p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, MerkleRead>) on_merkle_read(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, ReapRead>) on_reap_read(out, p, std::move(outcome));
+        else if constexpr (std::is_same_v<P, Reaped>) on_reaped(p, std::move(outcome));
         else static_assert(sizeof(P) == 0, "a storage completion without a handler");
       },
       pending);
@@ -300,6 +321,8 @@ Effects Node::on_tick(std::uint64_t now_ms) {
   expire_gets(out);
   expire_handoffs();
   expire_transfers();
+  expire_exchanges();
+  expire_reaps(out);
   const auto& t = config_.timing;
   if (now_ % t.flush_every == 0) flush(out);
   if (now_ % t.hint_scan_every == 0) scan_hints(out);

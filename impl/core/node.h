@@ -19,8 +19,11 @@
 //   store_version, replica_read   the replica side (a hinted Store goes to the hint store).
 //   deliver_hint, delete_hint   every hint_scan_every ticks, hints for targets not suspected are sent
 //                   home; a hint is deleted only after its target acknowledged storing it durably.
-//   anti_entropy    every anti_entropy_every ticks, a page of keys is pushed to the key's other
-//                   primaries (KeySync), which answer with what they hold if it differs.
+//   anti_entropy    every anti_entropy_every ticks (node_merkle.cc): for hosted partitions in turn, a
+//                   Merkle exchange with another primary (Tree* messages) finds the keys that differ,
+//                   whose versions then travel as KeySync (push, or pull with no versions); the peer
+//                   answers with what it holds if it differs. The same round scans a page of keys:
+//                   the first full sweep fills the trees, and keys not owned are handed over.
 //   flush           every flush_every ticks, the buffered writes completed since the last sync are
 //                   synced (the write buffer's periodic writer).
 //   adopt_ring, stream_partition, confirm_transfer, release_partition   (tla/Membership.tla) a new
@@ -51,6 +54,7 @@
 #include <vector>
 
 #include "impl/core/effects.h"
+#include "impl/core/merkle_exchange.h"
 #include "impl/core/messages.h"
 #include "impl/core/node_config.h"
 #include "impl/core/result.h"
@@ -70,6 +74,17 @@ struct NodeStats {
   std::uint64_t keys_transferred = 0;    // TransferKey messages sent
   std::uint64_t keys_received = 0;       // TransferKey messages stored and confirmed
   std::uint64_t keys_released = 0;       // keys dropped after their primaries confirmed them
+  std::uint64_t keys_not_owned = 0;      // keys the last whole anti-entropy pass found this node
+                                         // holding but not owning (being handed over)
+  std::uint64_t anti_entropy_passes = 0; // whole passes over the node's keys completed
+  // Merkle anti-entropy (node_merkle.cc).
+  std::uint64_t merkle_exchanges = 0;      // exchanges this node started (one partition, one peer)
+  std::uint64_t merkle_keys_repaired = 0;  // keys found different and sent (KeySync) or pulled
+  std::uint64_t merkle_bytes_sent = 0;     // encoded_bytes of the Tree* messages this node sent
+  // Tombstone reaping (node_reap.cc, docs/reaping.md).
+  std::uint64_t reap_rounds = 0;           // reaps this node started (first round of questions sent)
+  std::uint64_t tombstones_reaped = 0;     // keys whose tombstones this node dropped on a reap order
+  std::size_t reaps_in_flight = 0;         // reaps this node is asking or settling
 };
 
 class Node {
@@ -125,9 +140,12 @@ class Node {
   struct KeySyncStored { std::string from; KeySync sync; };
   struct TransferStored { std::string from; TransferKey transfer; };
   struct Released { std::uint64_t sequence; };
+  struct ReapRead { std::string from; ReapQuery query; };             // a member reads to answer
+  struct Reaped { std::string key; std::vector<Version> tombstones; };  // a reap order carried out
+  struct MerkleRead { std::string peer; std::string store; std::string key; };  // a differing key, to push
   using Pending = std::variant<PutRead, PutWrite, GetSelfRead, ReplicaStore, HintStore, ReplicaView,
                                RepairStored, HandoffStored, HintDropped, HintScan, KeyScan, Synced,
-                               KeySyncStored, TransferStored, Released>;
+                               KeySyncStored, TransferStored, Released, MerkleRead, ReapRead, Reaped>;
   // A hint being handed off. Kept until its acknowledgement arrives, even after the timeout (which
   // only allows the next scan to send it again), so a late acknowledgement still deletes the hint.
   struct Handoffing {
@@ -226,6 +244,47 @@ class Node {
   void on_released(const Released& done, Result<StorageOutcome> outcome);
   void expire_transfers();
 
+  // Tombstone reaping (node_reap.cc; tla/Membership.tla ReapTombstone).
+  // From the anti-entropy pass: starts a reap of a key this node is a primary of when every sibling
+  // is a tombstone older than reap_grace_ms, no hint is kept here for it and it is not in transfer.
+  void consider_reap(Effects& out, const std::string& key, const KeyState& state, const StoreConfig& store);
+  void ask_reap(Effects& out, std::uint64_t query);  // sends one round of questions
+  void answer_reap_query(Effects& out, const std::string& from, const ReapQuery& query);
+  void on_reap_read(Effects& out, const ReapRead& done, Result<StorageOutcome> outcome);
+  void on_reap_reply(Effects& out, const std::string& from, const ReapReply& reply);
+  void reap_round_done(Effects& out, std::uint64_t query);  // every asked node answered (or is gone)
+  // Every member agreed twice: the order goes to each member that holds some of the tombstones.
+  void reap_tombstone(Effects& out, std::uint64_t query);
+  void on_reaped(const Reaped& done, Result<StorageOutcome> outcome);
+  void expire_reaps(Effects& out);
+
+  // Merkle anti-entropy (node_merkle.cc).
+  using TreeId = std::pair<std::string, std::uint32_t>;  // (store, partition)
+  // The ring's partitions this node is a primary of, per store.
+  std::set<TreeId> hosted_partitions() const;
+  // A ring change: trees of partitions no longer hosted go; a newly hosted one needs a full pass.
+  void on_hosted_changed(const std::set<TreeId>& before);
+  MerkleShape tree_shape(std::uint32_t partition) const;
+  // The partition's preference list of n (cached with preference_list's).
+  const std::vector<std::string>& partition_primaries(std::uint32_t partition, int n) const;
+  // The tree to answer `from` with, or nullptr when this node must answer "no" (unknown store, not
+  // filled, another shape, either side not a primary, a broken tree). `empty` holds a partition
+  // this node hosts but has no key of.
+  const MerkleTree* tree_to_answer(const std::string& from, const std::string& store, const MerkleShape& shape,
+                                   std::optional<MerkleTree>& empty) const;
+  // A key's state as storage returned it (a write's KeyStored, or the pass's scan): its tree entry.
+  void note_key_state(const std::string& storage_key, const KeyState& state, bool from_scan);
+  // The pass's page: refreshes tree entries, and marks the trees filled at the end of a full pass.
+  void fill_trees(const KeysScanned& page);
+  void start_exchanges(Effects& out);
+  void send_tree(Effects& out, const std::string& to, PeerMessage message);
+  void answer_tree_hashes(Effects& out, const std::string& from, const TreeHashRequest& request);
+  void answer_tree_leaves(Effects& out, const std::string& from, const TreeLeafRequest& request);
+  void on_tree_hashes(Effects& out, const std::string& from, const TreeHashReply& reply);
+  void on_tree_leaves(Effects& out, const std::string& from, const TreeLeafReply& reply);
+  void on_merkle_read(Effects& out, const MerkleRead& done, Result<StorageOutcome> outcome);
+  void expire_exchanges();
+
   NodeConfig config_;
   std::string actor_;
   std::uint64_t now_ = 0;     // ticks since start
@@ -247,6 +306,7 @@ class Node {
   std::map<std::uint64_t, Handoffing> handoffs_;      // hint sequence -> handoff in flight
   // Anti-entropy.
   std::string anti_entropy_cursor_;
+  std::uint64_t keys_not_owned_in_pass_ = 0;
   bool key_scan_in_flight_ = false;
   // Partition transfer.
   struct Transferring {
@@ -261,6 +321,47 @@ class Node {
   std::map<std::uint64_t, Transferring> transfers_;  // sequence -> key in transfer
   std::set<std::string> keys_in_transfer_;
   std::uint64_t next_transfer_ = 1;
+  // Merkle anti-entropy (node_merkle.cc). Trees are in memory only: a restarted core refills them
+  // from the pass, and none is used (to ask or to answer) before trees_filled_.
+  struct TreeSlot {
+    MerkleTree tree;
+    std::size_t next_peer = 0;  // round robin over the partition's other primaries
+    bool broken = false;        // a key did not fit (leaf full): the tree sits out exchanges
+  };
+  struct Exchange {
+    std::string peer;
+    TreeId tree;
+    std::uint64_t deadline = 0;
+    std::map<std::uint64_t, MerkleHashRequest> hash_wave;  // request id -> what was asked
+    std::map<std::uint64_t, MerkleLeafRequest> leaf_wave;
+    std::vector<MerklePosition> differing;                 // gathered from the current hash wave
+  };
+  std::map<TreeId, TreeSlot> trees_;
+  bool trees_filled_ = false;
+  std::uint64_t tree_generation_ = 0;                 // bumped when a newly hosted partition needs filling
+  std::optional<std::uint64_t> fill_pass_generation_; // the generation the current pass began in at ""
+  std::set<std::string> written_during_scan_;         // the scan's state of these may be older
+  std::unordered_map<std::uint64_t, std::string> write_keys_;  // token -> storage key of a data write
+  std::map<std::uint64_t, Exchange> exchanges_;       // exchange id -> exchange in flight
+  TreeId merkle_cursor_;                              // the last tree an exchange started for
+  // Tombstone reaping (node_reap.cc).
+  struct Reaping {
+    std::string key;                                     // storage key
+    std::vector<Version> tombstones;                     // this node's siblings when it began
+    int round = 1;                                       // 1, then 2 after reap_settle ticks
+    std::set<std::string> awaiting;                      // members that have not answered this round
+    std::map<std::string, std::vector<Dot>> held;        // member -> dots it holds (this round)
+    std::map<std::string, std::vector<Dot>> first_held;  // the same, from round 1
+    std::uint64_t deadline = 0;                          // an unanswered round ends the reap
+    std::uint64_t ask_at = 0;                            // round 2: when to ask (0: asked)
+  };
+  std::map<std::uint64_t, Reaping> reaps_;  // query id -> reap in progress
+  std::set<std::string> keys_in_reap_;
+  // Counters of this node's actor never go below this again (raised to the largest counter issued
+  // so far whenever a reap order is carried out here): a reaped key loses its issued dot, and a
+  // later put of it must not issue a dot this actor issued before (docs/reaping.md).
+  std::uint64_t reap_floor_ = 0;
+  std::uint64_t max_issued_ = 0;  // the largest counter this actor has issued, any key
   NodeStats counters_;
   // Caches of pure functions of the ring (cleared when adopt_ring changes it) (an MD5 per request was a tenth of the simulator's
   // time): key -> partition (cleared when it reaches kPartitionCacheKeys), (partition, n) -> list.

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "impl/core/merkle_tree.h"
+
 namespace dynamo {
 
 Status validate_store_name(std::string_view name) {
@@ -33,12 +35,14 @@ Status validate(const NodeConfig& config) {
   if (!names.contains(std::string(kDefaultStore))) return Error{"no store named \"default\"; declare one"};
   const auto& t = config.timing;
   for (auto ticks : {t.request_timeout, t.suspect_for, t.hint_scan_every, t.handoff_timeout, t.flush_every,
-                     t.anti_entropy_every})
+                     t.anti_entropy_every, t.reap_settle})
     if (ticks < 1) return Error{"every timing must be at least 1 tick"};
   const auto& l = config.limits;
   for (auto limit : {l.max_pending_hints_per_target, l.max_requests_in_flight, l.handoffs_per_scan,
-                     l.anti_entropy_keys_per_round})
+                     l.anti_entropy_keys_per_round, l.merkle_exchanges_per_round})
     if (limit < 1) return Error{"every node limit must be at least 1"};
+  if (l.merkle_tree_depth < 1 || l.merkle_tree_depth > merkle_limits::kMaxDepth)
+    return Error{"merkle tree depth must be 1 to " + std::to_string(merkle_limits::kMaxDepth)};
   return {};
 }
 

@@ -53,6 +53,13 @@ struct NodeTiming {
   std::uint32_t handoff_timeout = 30;    // a handoff not acknowledged by then is retried at a later scan
   std::uint32_t flush_every = 5;         // the write buffer is synced this often
   std::uint32_t anti_entropy_every = 100; // one anti-entropy round: a page of keys pushed to their peers
+  // Tombstone reaping (docs/reaping.md). A key whose siblings are all tombstones is reaped only once
+  // the newest is reap_grace_ms old by its coordinator's clock (the grace covers rings and messages
+  // still on their way, like Cassandra's gc_grace); 0 turns reaping off. Every member of the ring is
+  // asked twice, reap_settle ticks apart (longer than any message or storage op takes), and must
+  // hold the same covered tombstones both times.
+  std::uint64_t reap_grace_ms = 10 * 60 * 1000;
+  std::uint32_t reap_settle = 500;
 };
 
 struct NodeLimits {
@@ -65,6 +72,14 @@ struct NodeLimits {
   // Hints handed off per target per scan, and keys per anti-entropy round.
   std::size_t handoffs_per_scan = 64;
   std::size_t anti_entropy_keys_per_round = 64;
+  // Merkle anti-entropy (docs/anti-entropy.md). Every node of a cluster must use the same depth
+  // (trees of different shapes cannot be compared; a peer with another depth is answered "no").
+  // Depth 2: 256 leaves per partition tree, ~11 KiB per non-empty tree before its keys, and
+  // well-sized (16 keys per leaf) at ~4,000 keys per partition; a leaf holds at most 1,024 keys,
+  // so a partition of more than ~100,000 keys wants depth 3.
+  int merkle_tree_depth = 2;
+  // Exchanges a node starts per anti-entropy round (one per hosted partition with data, in turn).
+  std::size_t merkle_exchanges_per_round = 64;
 };
 
 struct NodeConfig {

@@ -1,5 +1,7 @@
 // Hinted handoff and anti-entropy (tla/Dynamo.tla: DeliverHint, DeleteHint, AntiEntropy; the Handoff
-// and KeySync stores are StoreVersion and AntiEntropy on the receiving side).
+// and KeySync stores are StoreVersion and AntiEntropy on the receiving side). Which keys a KeySync
+// carries is decided by the Merkle exchange (node_merkle.cc); the pass here hands keys over and
+// fills the trees.
 #include <algorithm>
 #include <utility>
 
@@ -107,8 +109,13 @@ void Node::expire_handoffs() {
 }
 
 void Node::anti_entropy(Effects& out) {
+  start_exchanges(out);  // the Merkle exchanges of this round (node_merkle.cc)
   if (key_scan_in_flight_) return;
   key_scan_in_flight_ = true;
+  // The pass no longer pushes keys (the Merkle exchange repairs differences); it hands over keys this
+  // node does not own, and its first full pass fills the trees (node_merkle.cc fill_trees).
+  if (anti_entropy_cursor_.empty()) fill_pass_generation_ = tree_generation_;
+  written_during_scan_.clear();
   issue(out, ScanKeys{anti_entropy_cursor_, config_.limits.anti_entropy_keys_per_round}, KeyScan{});
 }
 
@@ -116,22 +123,23 @@ void Node::on_keys_scanned(Effects& out, Result<StorageOutcome> outcome) {
   key_scan_in_flight_ = false;
   if (!outcome.ok()) return;
   const auto& page = std::get<KeysScanned>(outcome.value());
+  fill_trees(page);
   for (const auto& [key, state] : page.entries) {
     auto [store_name, user_key] = split_storage_key(key);
     const StoreConfig* store = find_store(store_name);
     if (!store || user_key.empty() || state.siblings.empty()) continue;
     if (!is_primary(config_.id, user_key, store->quorum.n)) {
       stream_partition(out, key, state, *store);  // not ours (any more): hand it over
-      continue;
-    }
-    for (const auto& peer : preference_list(user_key, store->quorum.n)) {
-      if (peer == config_.id || suspected(peer)) continue;
-      out.sends.push_back(Send{peer, KeySync{store->name, std::string(user_key), state.siblings, false}});
-      ++counters_.anti_entropy_syncs;
-    }
+      ++keys_not_owned_in_pass_;
+    } else consider_reap(out, key, state, *store);  // node_reap.cc
   }
-  if (page.done || page.entries.empty()) anti_entropy_cursor_.clear();
-  else anti_entropy_cursor_ = page.entries.back().first + std::string(1, '\0');
+  if (page.done || page.entries.empty()) {
+    anti_entropy_cursor_.clear();
+    // A whole pass is done: what it found not owned is what is left to hand over (a leaver is
+    // drained when a pass finds nothing and nothing is in transfer).
+    counters_.keys_not_owned = std::exchange(keys_not_owned_in_pass_, 0);
+    ++counters_.anti_entropy_passes;
+  } else anti_entropy_cursor_ = page.entries.back().first + std::string(1, '\0');
 }
 
 void Node::on_key_sync(Effects& out, const std::string& from, const KeySync& sync) {
@@ -140,12 +148,22 @@ void Node::on_key_sync(Effects& out, const std::string& from, const KeySync& syn
   // Anti-entropy is between primaries of the key (spec: AntiEntropy(n, p, k) with n, p in Pref(k)).
   const int n = store->quorum.n;
   if (!is_primary(from, sync.key, n) || !is_primary(config_.id, sync.key, n)) return;
+  // No versions: a pull (the Merkle exchange found the key only here); read and answer, merge nothing.
+  if (sync.versions.empty()) {
+    if (!sync.reply) issue(out, ReadKey{storage_key(sync.store, sync.key), false}, KeySyncStored{from, sync});
+    return;
+  }
   issue(out, MergeVersions{storage_key(sync.store, sync.key), sync.versions, Durability::kBuffered},
         KeySyncStored{from, sync});
 }
 
 void Node::on_key_sync_stored(Effects& out, const KeySyncStored& done, Result<StorageOutcome> outcome) {
   if (!outcome.ok()) return;
+  if (const auto* read = std::get_if<KeyRead>(&outcome.value())) {  // a pull: answer with what is here
+    if (!read->state.siblings.empty())
+      out.sends.push_back(Send{done.from, KeySync{done.sync.store, done.sync.key, read->state.siblings, true}});
+    return;
+  }
   note_write_completed();
   const KeyState& state = std::get<KeyStored>(outcome.value()).state;
   SpecStep step = spec_step(SpecAction::kAntiEntropy, config_.id, 0, storage_key(done.sync.store, done.sync.key));

@@ -78,10 +78,17 @@ void Node::on_put_read(Effects& out, std::uint64_t put_id, Result<StorageOutcome
   };
   if (!outcome.ok()) return finish("not stored: " + outcome.error().message);
   if (op.answered) return finish("");  // timed out while reading: nothing was written
-  const KeyState& local = std::get<KeyRead>(outcome.value()).state;
+  KeyState local = std::get<KeyRead>(outcome.value()).state;
+#ifndef DYNAMO_MUTANT_REAP_FORGETS_ISSUED  // mutant: a reaped key's next dot may repeat an old one
+  // A reap drops the key's issued dot: this actor's counters stay above every one it issued before
+  // a reap here (node_reap.cc, docs/reaping.md), so no dot is issued twice.
+  if (reap_floor_ > 0 && (local.issued.actor != actor_ || local.issued.counter < reap_floor_))
+    local.issued = Dot{actor_, reap_floor_, 0};
+#endif
   std::optional<std::string> value;
   if (op.request.op == OpKind::kPut) value = op.request.value;
   MadeVersion made = make_version(local, actor_, op.request.context, std::move(value), now_ms_);
+  max_issued_ = std::max(max_issued_, made.version.dot.counter);
   if (made.state.siblings.size() > limits::kMaxSiblings)
     return finish("not stored: the key would have " + std::to_string(made.state.siblings.size()) +
                   " siblings, more than " + std::to_string(limits::kMaxSiblings) +

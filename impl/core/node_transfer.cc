@@ -33,9 +33,11 @@ Result<Effects> Node::adopt_ring(std::shared_ptr<const Ring> ring) {
     if (auto s = validate(store.quorum, ring->members().size()); !s.ok())
       return Error{"store \"" + store.name + "\" cannot live on the new ring: " + s.error().message};
   for (const auto& member : ring->members()) known_nodes_.insert(member.id);
+  const std::set<TreeId> hosted_before = hosted_partitions();
   config_.ring = std::move(ring);
   preference_cache_.clear();
   partition_cache_.clear();
+  on_hosted_changed(hosted_before);  // Merkle trees follow the partitions this node hosts
   // Suspicions of nodes that are no longer members would name non-members in a sloppy list.
   std::erase_if(suspected_until_, [&](const auto& entry) { return !config_.ring->index_of(entry.first); });
   return Effects{};

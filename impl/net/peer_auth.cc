@@ -127,6 +127,8 @@ Result<std::unique_ptr<Opener>> Opener::create(ClusterKey key, std::string self,
 
 Opener::~Opener() = default;
 
+void Opener::set_members(std::set<std::string> members) { members_ = std::move(members); }
+
 Result<Opened> Opener::open(std::string_view bytes) {
   constexpr std::size_t kSmallest = kSealFixedBytes + 3 + kSealMacBytes;  // one-byte ids, no payload
   if (!looks_sealed(bytes))
@@ -170,14 +172,19 @@ Result<Opened> Opener::open(std::string_view bytes) {
     return refuse("message from " + printable(from) + " for " + printable(to) + ", this is " + printable(self_) +
                   " (misdirected, or redirected by someone in between)");
   if (from == self_) return refuse("message claims to come from this node (" + printable(self_) + ")");
-  if (!members_.contains(std::string(from)))
-    return refuse("message from " + printable(from) + ", which is not a member of this cluster");
+  if (std::any_of(from.begin(), from.end(), [](char c) { return c <= 0x20 || c >= 0x7f; }))
+    return refuse("sender id " + printable(from) + " is not a node id (printable ASCII without spaces)");
+  const bool member = members_.contains(std::string(from));
   auto mac = hmac_->mac({bytes.substr(0, mac_at)});
   if (!mac.ok()) return refuse(mac.error().message);
   if (!same_mac(mac.value(), reinterpret_cast<const std::uint8_t*>(bytes.data() + mac_at)))
     return refuse("bad MAC from " + printable(from) + " (is its cluster secret the same?)");
   // Authentic. Fresh only if (epoch, counter) is past the last one accepted from this sender.
   if (counter == 0) return refuse("message from " + printable(from) + " with counter 0 (counters start at 1)");
+  if (!member && !last_.contains(std::string(from)) && non_members_seen_ >= kMaxNonMemberSenders)
+    return refuse("message from " + printable(from) + ", which is not a member of this cluster (and " +
+                  std::to_string(kMaxNonMemberSenders) + " other non-members have already been heard)");
+  if (!member && !last_.contains(std::string(from))) ++non_members_seen_;
   Seen& last = last_[std::string(from)];
   if (epoch < last.epoch || (epoch == last.epoch && counter <= last.counter))
     return refuse("replayed or reordered message from " + printable(from) + " (epoch " + std::to_string(epoch) +
@@ -187,7 +194,7 @@ Result<Opened> Opener::open(std::string_view bytes) {
                                         "epoch went back (data directory restored?)"
                                       : ""));
   last = {epoch, counter};
-  return Opened{std::string(from), epoch, counter, payload};
+  return Opened{std::string(from), epoch, counter, payload, member};
 }
 
 }  // namespace dynamo::net

@@ -78,11 +78,14 @@ struct Opened {
   std::uint64_t epoch = 0;
   std::uint64_t counter = 0;
   std::string_view payload;  // points into the bytes given to open()
+  bool member = true;        // false: an authentic sender that is not (yet) a member (a joiner); the
+                             // caller accepts only a join from it
 };
 
 // Opens the envelopes one node receives. Checks, in order: length, magic and format, the lengths
-// inside, cluster id, receiver, sender among the known members, the MAC (constant-time compare),
-// then freshness. Only a message that passes every check changes its state; errors read
+// inside, cluster id, receiver, the MAC (constant-time compare), then freshness; an authentic
+// sender outside the member set is reported (Opened::member false), not refused: holding the
+// secret is what admits a node, and a joiner must reach a seed before any view names it. Only a message that passes every check changes its state; errors read
 // "peer auth: ...", name the claimed sender and say what to check.
 class Opener {
  public:
@@ -94,6 +97,11 @@ class Opener {
   Opener& operator=(const Opener&) = delete;
 
   Result<Opened> open(std::string_view bytes);
+  // The senders that are members now (the membership view changed); self is ignored.
+  void set_members(std::set<std::string> members);
+  // Authentic senders that are not members get replay state too, but only this many of them (a
+  // joiner is one until its join spreads), so the state stays bounded.
+  static constexpr std::size_t kMaxNonMemberSenders = 64;
 
  private:
   struct Seen { std::uint64_t epoch = 0, counter = 0; };
@@ -102,7 +110,8 @@ class Opener {
   std::string self_;
   std::set<std::string> members_;
   std::size_t max_payload_bytes_ = 0;
-  std::map<std::string, Seen> last_;  // sender -> last accepted (epoch, counter); only members
+  std::map<std::string, Seen> last_;  // sender -> last accepted (epoch, counter)
+  std::size_t non_members_seen_ = 0;  // senders in last_ that were not members when first heard
   std::unique_ptr<Hmac> hmac_;
 };
 

@@ -134,9 +134,19 @@ TEST(PeerAuth, WrongReceiverIsRefused) {
   EXPECT_TRUE(refused_with(opener()->open(s->seal("n3", "x").value()), "message from n2 for n3, this is n1"));
 }
 
-TEST(PeerAuth, UnknownOrSelfSenderIsRefused) {
-  EXPECT_TRUE(refused_with(opener()->open(sealer(5, kKey, "n9")->seal("n1", "x").value()),
-                           "from n9, which is not a member"));
+TEST(PeerAuth, NonMembersAreReportedAndBoundedSelfIsRefused) {
+  auto o = opener();
+  auto joiner = o->open(sealer(5, kKey, "n9")->seal("n1", "x").value());
+  ASSERT_TRUE(joiner.ok()) << joiner.error().message;
+  EXPECT_FALSE(joiner.value().member);  // authentic, but the caller accepts only a join from it
+  o->set_members({"n2", "n9"});
+  auto member = o->open(sealer(6, kKey, "n9")->seal("n1", "y").value());
+  ASSERT_TRUE(member.ok()) << member.error().message;
+  EXPECT_TRUE(member.value().member);
+  for (std::size_t i = 0; i < Opener::kMaxNonMemberSenders; ++i)
+    (void)o->open(sealer(5, kKey, "x" + std::to_string(i))->seal("n1", "x").value());
+  EXPECT_TRUE(refused_with(o->open(sealer(5, kKey, "late")->seal("n1", "x").value()),
+                           "from late, which is not a member"));
   EXPECT_TRUE(refused_with(opener()->open(sealer(5, kKey, "n1")->seal("n1", "x").value()),
                            "claims to come from this node"));
 }

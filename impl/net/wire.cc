@@ -13,6 +13,8 @@
 
 #include "impl/core/limits.h"
 #include "impl/net/wire_convert.h"
+#include "impl/net/wire_frame.h"
+#include "impl/net/wire_membership.h"
 
 namespace dynamo::net {
 namespace {
@@ -28,85 +30,6 @@ struct Overloaded : F... {
 };
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
-
-std::string num(std::uint64_t n) { return std::to_string(n); }
-
-// --- framing ---
-
-std::string to_bytes(capnp::MessageBuilder& message) {
-  const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
-  const auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-}
-
-// One received message: checked for size, copied to word-aligned memory (the input may be
-// unaligned) and opened with the limits' ReaderOptions. Throws WireError or kj::Exception.
-class Frame {
- public:
-  Frame(std::string_view bytes, const WireLimits& limits, const char* kind) {
-    if (bytes.empty()) fail(std::string("empty ") + kind + " (0 bytes)");
-    if (bytes.size() > limits.max_message_bytes)
-      fail(std::string(kind) + " of " + num(bytes.size()) + " bytes, limit " + num(limits.max_message_bytes));
-    if (bytes.size() % sizeof(capnp::word) != 0)
-      fail(std::string(kind) + " of " + num(bytes.size()) +
-           " bytes is truncated or padded: a Cap'n Proto message is a whole number of 8-byte words");
-    words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-    std::memcpy(words_.begin(), bytes.data(), bytes.size());
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = limits.traversal_limit_words;
-    options.nestingLimit = limits.nesting_limit;
-    reader_.emplace(kj::ArrayPtr<const capnp::word>(words_.begin(), words_.size()), options);
-    if (reader_->getEnd() != words_.end()) {
-      const auto extra = static_cast<std::size_t>(words_.end() - reader_->getEnd()) * sizeof(capnp::word);
-      fail(std::string(kind) + " has " + num(extra) + " bytes after the end of its Cap'n Proto message");
-    }
-  }
-  Frame(const Frame&) = delete;
-  Frame& operator=(const Frame&) = delete;
-
-  template <class T>
-  typename T::Reader root() {
-    return reader_->getRoot<T>();
-  }
-
- private:
-  kj::Array<capnp::word> words_;
-  std::optional<capnp::FlatArrayMessageReader> reader_;
-};
-
-// Runs a decoder, turning every failure into an Error that starts with "wire: ".
-template <class T, class F>
-Result<T> guarded(const char* kind, F&& decode) {
-  try {
-    return decode();
-  } catch (const WireError& e) {
-    return Error{"wire: " + e.message};
-  } catch (const kj::Exception& e) {
-    return Error{std::string("wire: malformed ") + kind + ": " + e.getDescription().cStr()};
-  }
-}
-
-const char* kind_name(schema::MessageKind kind) {
-  switch (kind) {
-    case schema::MessageKind::UNSET: return "message of no kind";
-    case schema::MessageKind::PEER_BATCH: return "PeerBatch";
-    case schema::MessageKind::CLIENT_BATCH: return "ClientBatch";
-    case schema::MessageKind::REPLY_BATCH: return "ReplyBatch";
-    case schema::MessageKind::CONTEXT_TOKEN: return "context";
-  }
-  return "message of unknown kind";
-}
-
-// The version, then the kind: both before any other field is read.
-template <class Reader>
-void check_header(Reader root, schema::MessageKind expected) {
-  const char* name = kind_name(expected);
-  if (root.getVersion() != kProtocolVersion)
-    fail(std::string(name) + " version " + num(root.getVersion()) + ", this node speaks " + num(kProtocolVersion));
-  if (root.getKind() != expected)
-    fail(std::string("expected a ") + name + ", got a " + kind_name(root.getKind()) + " (kind " +
-         num(static_cast<unsigned>(root.getKind())) + "; sent to the wrong port?)");
-}
 
 void check_batch(std::size_t count, const char* kind, const char* items, const WireLimits& limits) {
   if (count > limits.max_batch)
@@ -133,6 +56,61 @@ int read_replicas(std::int32_t value, const char* what) {
   if (value < 1 || value > limits::kMaxReplicas)
     fail(std::string(what) + " of " + std::to_string(value) + ", it must be 1 to " + std::to_string(limits::kMaxReplicas));
   return value;
+}
+
+// --- the Merkle exchange's parts (impl/core/merkle_exchange.h) ---
+
+void write_shape(schema::MerkleShape::Builder out, const MerkleShape& shape) {
+  out.setPartitions(shape.partitions);
+  out.setPartition(shape.partition);
+  out.setDepth(static_cast<std::uint8_t>(shape.depth));
+}
+
+// Read as sent; whether the shape is one this node's trees have is the core's check (check_shape).
+MerkleShape read_shape(schema::MerkleShape::Reader in) {
+  return MerkleShape{in.getPartitions(), in.getPartition(), static_cast<int>(in.getDepth())};
+}
+
+MerkleHashRequest read_hash_request(schema::TreeHashRequest::Reader in) {
+  MerkleHashRequest out{read_shape(in.getShape()), {}};
+  const auto positions = in.getPositions();
+  check_count(positions.size(), "positions", merkle_limits::kMaxPositionsPerRequest);
+  for (auto p : positions) out.positions.push_back(MerklePosition{p.getLevel(), p.getIndex()});
+  return out;
+}
+
+MerkleHashReply read_hash_reply(schema::TreeHashReply::Reader in) {
+  MerkleHashReply out;
+  const auto hashes = in.getHashes();
+  check_count(hashes.size(), "hashes", merkle_limits::kMaxPositionsPerRequest);
+  for (auto h : hashes) out.hashes.push_back(MerkleHash{h.getHi(), h.getLo()});
+  return out;
+}
+
+MerkleLeafRequest read_leaf_request(schema::TreeLeafRequest::Reader in) {
+  MerkleLeafRequest out{read_shape(in.getShape()), {}};
+  const auto leaves = in.getLeaves();
+  check_count(leaves.size(), "leaves", merkle_limits::kMaxLeavesPerRequest);
+  for (auto leaf : leaves) out.leaves.push_back(leaf);
+  return out;
+}
+
+MerkleLeafReply read_leaf_reply(schema::TreeLeafReply::Reader in) {
+  MerkleLeafReply out;
+  const auto leaves = in.getLeaves();
+  check_count(leaves.size(), "leaves", merkle_limits::kMaxLeavesPerRequest);
+  for (auto leaf : leaves) {
+    const auto entries = leaf.getEntries();
+    check_count(entries.size(), "keys in a leaf", merkle_limits::kMaxLeafKeys);
+    auto& listing = out.leaves.emplace_back();
+    for (auto e : entries) {
+      MerkleEntry entry{read_key(e.getKey()), {}};
+      const std::string digest = read_data(e.getDigest(), "digest", entry.digest.size(), entry.digest.size());
+      std::memcpy(entry.digest.data(), digest.data(), entry.digest.size());
+      listing.push_back(std::move(entry));
+    }
+  }
+  return out;
 }
 
 // --- peer messages ---
@@ -211,6 +189,75 @@ void write_peer_message(schema::PeerMessage::Builder out, const PeerMessage& mes
                    auto dots = b.initDots(static_cast<unsigned>(m.dots.size()));
                    for (unsigned i = 0; i < m.dots.size(); ++i) write_dot(dots[i], m.dots[i]);
                  },
+                 [&](const TreeHashRequest& m) {
+                   auto b = out.initTreeHashRequest();
+                   b.setExchange(m.exchange);
+                   b.setRequest(m.request);
+                   b.setStore(text_of(m.store));
+                   write_shape(b.initShape(), m.hashes.shape);
+                   auto positions = b.initPositions(static_cast<unsigned>(m.hashes.positions.size()));
+                   for (unsigned i = 0; i < m.hashes.positions.size(); ++i) {
+                     positions[i].setLevel(m.hashes.positions[i].level);
+                     positions[i].setIndex(m.hashes.positions[i].index);
+                   }
+                 },
+                 [&](const TreeHashReply& m) {
+                   auto b = out.initTreeHashReply();
+                   b.setExchange(m.exchange);
+                   b.setRequest(m.request);
+                   b.setStore(text_of(m.store));
+                   b.setPartition(m.partition);
+                   b.setOk(m.ok);
+                   auto hashes = b.initHashes(static_cast<unsigned>(m.hashes.hashes.size()));
+                   for (unsigned i = 0; i < m.hashes.hashes.size(); ++i) {
+                     hashes[i].setHi(m.hashes.hashes[i].hi);
+                     hashes[i].setLo(m.hashes.hashes[i].lo);
+                   }
+                 },
+                 [&](const TreeLeafRequest& m) {
+                   auto b = out.initTreeLeafRequest();
+                   b.setExchange(m.exchange);
+                   b.setRequest(m.request);
+                   b.setStore(text_of(m.store));
+                   write_shape(b.initShape(), m.leaves.shape);
+                   auto leaves = b.initLeaves(static_cast<unsigned>(m.leaves.leaves.size()));
+                   for (unsigned i = 0; i < m.leaves.leaves.size(); ++i) leaves.set(i, m.leaves.leaves[i]);
+                 },
+                 [&](const TreeLeafReply& m) {
+                   auto b = out.initTreeLeafReply();
+                   b.setExchange(m.exchange);
+                   b.setRequest(m.request);
+                   b.setStore(text_of(m.store));
+                   b.setPartition(m.partition);
+                   b.setOk(m.ok);
+                   auto leaves = b.initLeaves(static_cast<unsigned>(m.leaves.leaves.size()));
+                   for (unsigned i = 0; i < m.leaves.leaves.size(); ++i) {
+                     const auto& listing = m.leaves.leaves[i];
+                     auto entries = leaves[i].initEntries(static_cast<unsigned>(listing.size()));
+                     for (unsigned j = 0; j < listing.size(); ++j) {
+                       entries[j].setKey(data_of(listing[j].key));
+                       entries[j].setDigest(capnp::Data::Reader(listing[j].digest.data(), listing[j].digest.size()));
+                     }
+                   }
+                 },
+                 [&](const ReapQuery& m) {
+                   auto b = out.initReapQuery();
+                   b.setQuery(m.query);
+                   b.setStore(text_of(m.store));
+                   b.setKey(data_of(m.key));
+                   b.setRing(m.ring);
+                   write_versions(b.initTombstones(static_cast<unsigned>(m.tombstones.size())), m.tombstones);
+                   b.setReap(m.reap);
+                 },
+                 [&](const ReapReply& m) {
+                   auto b = out.initReapReply();
+                   b.setQuery(m.query);
+                   b.setStore(text_of(m.store));
+                   b.setKey(data_of(m.key));
+                   b.setOk(m.ok);
+                   auto held = b.initHeld(static_cast<unsigned>(m.held.size()));
+                   for (unsigned i = 0; i < m.held.size(); ++i) write_dot(held[i], m.held[i]);
+                 },
              },
              message);
 }
@@ -227,6 +274,12 @@ const char* peer_kind_name(schema::PeerMessage::Which which) {
     case schema::PeerMessage::KEY_SYNC: return "keySync";
     case schema::PeerMessage::TRANSFER_KEY: return "transferKey";
     case schema::PeerMessage::TRANSFER_ACK: return "transferAck";
+    case schema::PeerMessage::TREE_HASH_REQUEST: return "treeHashRequest";
+    case schema::PeerMessage::TREE_HASH_REPLY: return "treeHashReply";
+    case schema::PeerMessage::TREE_LEAF_REQUEST: return "treeLeafRequest";
+    case schema::PeerMessage::TREE_LEAF_REPLY: return "treeLeafReply";
+    case schema::PeerMessage::REAP_QUERY: return "reapQuery";
+    case schema::PeerMessage::REAP_REPLY: return "reapReply";
   }
   return "unknown kind";
 }
@@ -285,6 +338,37 @@ PeerMessage read_peer_message(schema::PeerMessage::Reader in) {
       for (unsigned i = 0; i < dots.size(); ++i) ack.dots.push_back(read_dot(dots[i], "a confirmed dot's"));
       return ack;
     }
+    case schema::PeerMessage::TREE_HASH_REQUEST: {
+      const auto m = in.getTreeHashRequest();
+      return TreeHashRequest{m.getExchange(), m.getRequest(), read_store(m.getStore()), read_hash_request(m)};
+    }
+    case schema::PeerMessage::TREE_HASH_REPLY: {
+      const auto m = in.getTreeHashReply();
+      return TreeHashReply{m.getExchange(), m.getRequest(), read_store(m.getStore()), m.getPartition(), m.getOk(),
+                           read_hash_reply(m)};
+    }
+    case schema::PeerMessage::TREE_LEAF_REQUEST: {
+      const auto m = in.getTreeLeafRequest();
+      return TreeLeafRequest{m.getExchange(), m.getRequest(), read_store(m.getStore()), read_leaf_request(m)};
+    }
+    case schema::PeerMessage::TREE_LEAF_REPLY: {
+      const auto m = in.getTreeLeafReply();
+      return TreeLeafReply{m.getExchange(), m.getRequest(), read_store(m.getStore()), m.getPartition(), m.getOk(),
+                           read_leaf_reply(m)};
+    }
+    case schema::PeerMessage::REAP_QUERY: {
+      const auto m = in.getReapQuery();
+      return ReapQuery{m.getQuery(), read_store(m.getStore()), read_key(m.getKey()), m.getRing(),
+                       read_versions(m.getTombstones(), "tombstones", kMaxVersions), m.getReap()};
+    }
+    case schema::PeerMessage::REAP_REPLY: {
+      const auto m = in.getReapReply();
+      const auto held = m.getHeld();
+      if (held.size() > kMaxVersions) fail("held: " + num(held.size()) + " dots, limit " + num(kMaxVersions));
+      ReapReply reply{m.getQuery(), read_store(m.getStore()), read_key(m.getKey()), m.getOk(), {}};
+      for (unsigned i = 0; i < held.size(); ++i) reply.held.push_back(read_dot(held[i], "a held dot's"));
+      return reply;
+    }
   }
   fail("unknown message kind " + num(static_cast<unsigned>(in.which())) + " (sent by a newer protocol?)");
 }
@@ -318,6 +402,20 @@ void write_client_call(schema::ClientCall::Builder out, const ClientCall& call) 
                  },
                  [&](const RingCall& m) { out.initRing().setRequestId(m.request_id); },
                  [&](const StatusCall& m) { out.initStatus().setRequestId(m.request_id); },
+                 [&](const AdminCall& m) {
+                   auto b = out.initAdmin();
+                   b.setRequestId(m.request_id);
+                   std::visit(Overloaded{
+                                  [&](const AdminJoin& c) {
+                                    auto j = b.initJoin();
+                                    j.setSeedId(text_of(c.seed_id));
+                                    j.setSeedPeerAddress(text_of(c.seed_peer_address));
+                                  },
+                                  [&](const AdminLeave&) { b.setLeave(); },
+                                  [&](const AdminRemove& c) { b.setRemove(text_of(c.id)); },
+                              },
+                              m.command);
+                 },
              },
              call);
 }
@@ -349,11 +447,26 @@ ClientRequest read_client_request(schema::ClientRequest::Reader in) {
   return request;
 }
 
+AdminCall read_admin_call(schema::AdminCall::Reader in) {
+  AdminCall call;
+  call.request_id = in.getRequestId();
+  switch (in.which()) {
+    case schema::AdminCall::JOIN:
+      call.command = AdminJoin{read_node_id(in.getJoin().getSeedId(), "seed id"),
+                               read_text(in.getJoin().getSeedPeerAddress(), "seed peer address", kMaxAddressBytes, 1)};
+      return call;
+    case schema::AdminCall::LEAVE: call.command = AdminLeave{}; return call;
+    case schema::AdminCall::REMOVE: call.command = AdminRemove{read_node_id(in.getRemove(), "node to remove")}; return call;
+  }
+  fail("unknown admin command " + num(static_cast<unsigned>(in.which())) + " (sent by a newer protocol?)");
+}
+
 const char* call_kind_name(schema::ClientCall::Which which) {
   switch (which) {
     case schema::ClientCall::KV: return "kv";
     case schema::ClientCall::RING: return "ring";
     case schema::ClientCall::STATUS: return "status";
+    case schema::ClientCall::ADMIN: return "admin";
   }
   return "unknown kind";
 }
@@ -363,6 +476,7 @@ ClientCall read_client_call(schema::ClientCall::Reader in) {
     case schema::ClientCall::KV: return read_client_request(in.getKv());
     case schema::ClientCall::RING: return RingCall{in.getRing().getRequestId()};
     case schema::ClientCall::STATUS: return StatusCall{in.getStatus().getRequestId()};
+    case schema::ClientCall::ADMIN: return read_admin_call(in.getAdmin());
   }
   fail("unknown call kind " + num(static_cast<unsigned>(in.which())) + " (sent by a newer protocol?)");
 }
@@ -446,6 +560,8 @@ void write_ring_info(schema::RingInfo::Builder b, const RingInfo& m) {
     stores[i].setDurableReplicas(s.durable_replicas);
     stores[i].setMaxValueBytes(s.max_value_bytes);
   }
+  write_members(b.initView(static_cast<unsigned>(m.view.members.size())), m.view);
+  b.setTransfersPending(m.transfers_pending);
 }
 
 RingInfo read_ring_info(schema::RingInfo::Reader in) {
@@ -482,6 +598,9 @@ RingInfo read_ring_info(schema::RingInfo::Reader in) {
       fail("store value limit of " + num(store.max_value_bytes) + " bytes, limit " + num(limits::kMaxValueBytes));
     info.stores.push_back(std::move(store));
   }
+  // Bounds only (validate_view wants a cluster id and a member; an old node sends neither).
+  info.view = read_members("", in.getView());
+  info.transfers_pending = in.getTransfersPending();
   return info;
 }
 
@@ -531,6 +650,12 @@ void write_answer(schema::ClientAnswer::Builder out, const ClientAnswer& answer)
                    b.setRequestId(m.request_id);
                    b.setMessage(text_of(m.message));
                  },
+                 [&](const AdminAnswer& m) {
+                   auto b = out.initAdmin();
+                   b.setRequestId(m.request_id);
+                   b.setOk(m.ok);
+                   b.setMessage(text_of(m.message));
+                 },
              },
              answer);
 }
@@ -541,6 +666,7 @@ const char* answer_kind_name(schema::ClientAnswer::Which which) {
     case schema::ClientAnswer::RING: return "ring";
     case schema::ClientAnswer::STATUS: return "status";
     case schema::ClientAnswer::ERROR: return "error";
+    case schema::ClientAnswer::ADMIN: return "admin";
   }
   return "unknown kind";
 }
@@ -553,6 +679,10 @@ ClientAnswer read_answer(schema::ClientAnswer::Reader in) {
     case schema::ClientAnswer::ERROR: {
       const auto e = in.getError();
       return BatchError{e.getRequestId(), read_text(e.getMessage(), "message", kMaxTextBytes)};
+    }
+    case schema::ClientAnswer::ADMIN: {
+      const auto a = in.getAdmin();
+      return AdminAnswer{a.getRequestId(), a.getOk(), read_text(a.getMessage(), "message", kMaxTextBytes)};
     }
   }
   fail("unknown answer kind " + num(static_cast<unsigned>(in.which())) + " (sent by a newer protocol?)");

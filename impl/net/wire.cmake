@@ -27,6 +27,7 @@ unset(CAPNPC_OUTPUT_DIR)
 set_source_files_properties(${DYNAMO_CAPNP_SOURCES} PROPERTIES COMPILE_OPTIONS "-w")
 
 add_library(dynamo_wire STATIC ${CMAKE_CURRENT_LIST_DIR}/wire.cc ${CMAKE_CURRENT_LIST_DIR}/wire_convert.cc
+            ${CMAKE_CURRENT_LIST_DIR}/wire_membership.cc
             ${DYNAMO_CAPNP_SOURCES})
 target_include_directories(dynamo_wire PUBLIC ${PROJECT_SOURCE_DIR})
 # SYSTEM: the generated header and capnp's own are compiled without our -Wall -Wextra -Werror.
@@ -40,4 +41,7 @@ if(DYNAMO_TESTS)
   add_executable(wire_tests ${CMAKE_CURRENT_LIST_DIR}/wire_test.cc)
   target_link_libraries(wire_tests PRIVATE dynamo_wire dynamo_core GTest::gtest_main)
   gtest_discover_tests(wire_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
+  add_executable(wire_membership_tests ${CMAKE_CURRENT_LIST_DIR}/wire_membership_test.cc)
+  target_link_libraries(wire_membership_tests PRIVATE dynamo_wire dynamo_core GTest::gtest_main)
+  gtest_discover_tests(wire_membership_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
 endif()

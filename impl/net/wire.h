@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "impl/core/causal_context.h"
+#include "impl/core/gossip.h"
+#include "impl/core/membership.h"
 #include "impl/core/messages.h"
 #include "impl/core/result.h"
 #include "impl/core/ring.h"
@@ -56,7 +58,18 @@ Result<PeerBatch> decode_peer_batch(std::string_view bytes, const WireLimits& li
 // --- client -> node ---
 struct RingCall { std::uint64_t request_id = 0; };    // "how is the ring laid out?"
 struct StatusCall { std::uint64_t request_id = 0; };  // "who is up, what is pending?"
-using ClientCall = std::variant<ClientRequest, RingCall, StatusCall>;
+// A membership command, applied at the node that receives it (docs/membership.md "In the node").
+struct AdminJoin {  // this node joins through that seed
+  std::string seed_id;
+  std::string seed_peer_address;
+};
+struct AdminLeave {};                                  // this node leaves
+struct AdminRemove { std::string id; };                // that node is gone for good
+struct AdminCall {
+  std::uint64_t request_id = 0;
+  std::variant<AdminJoin, AdminLeave, AdminRemove> command;
+};
+using ClientCall = std::variant<ClientRequest, RingCall, StatusCall, AdminCall>;
 struct ClientBatch {
   std::vector<ClientCall> calls;
 };
@@ -82,6 +95,8 @@ struct RingInfo {
   std::uint32_t partitions = 0;
   std::vector<MemberAddress> members;  // in join order
   std::vector<StoreInfo> stores;
+  MembershipView view;                 // the answering node's, removed members included
+  std::uint64_t transfers_pending = 0; // keys it holds but no longer owns, or sent and not confirmed
 };
 struct PeerState {
   std::string id;
@@ -105,12 +120,42 @@ struct BatchError {
   std::uint64_t request_id = 0;
   std::string message;
 };
-using ClientAnswer = std::variant<ClientReply, RingInfo, StatusInfo, BatchError>;
+struct AdminAnswer {
+  std::uint64_t request_id = 0;
+  bool ok = false;
+  std::string message;  // what happened, or why not
+};
+using ClientAnswer = std::variant<ClientReply, RingInfo, StatusInfo, BatchError, AdminAnswer>;
 struct ReplyBatch {
   std::vector<ClientAnswer> answers;
 };
 std::string encode_reply_batch(const ReplyBatch& batch);
 Result<ReplyBatch> decode_reply_batch(std::string_view bytes, const WireLimits& limits = kReadLimits);
+
+// --- node -> node: membership (gossip of the view, a joiner's request to a seed) ---
+struct JoinAsk {
+  std::uint64_t ask_id = 0;
+  JoinRequest request;  // cluster id, id, addresses, dc, weight
+};
+struct JoinAnswer {
+  std::uint64_t ask_id = 0;
+  std::string error;    // empty: admitted
+  MembershipView view;  // the seed's view after the join
+};
+struct MembershipMessage {
+  std::string from;               // the sender's node id
+  std::string from_peer_address;  // where to answer
+  std::variant<GossipMessage, JoinAsk, JoinAnswer> body;
+};
+std::string encode_membership_message(const MembershipMessage& message);
+Result<MembershipMessage> decode_membership_message(std::string_view bytes, const WireLimits& limits = kReadLimits);
+// The kind of a top-level message without decoding the rest (kUnset when it is not one): the peer
+// port receives PeerBatches and MembershipMessages.
+enum class TopKind { kUnset, kPeerBatch, kMembership, kOther };
+TopKind peek_kind(std::string_view bytes, const WireLimits& limits = kReadLimits);
+// A view alone (the node's persisted membership file).
+std::string encode_view(const MembershipView& view);
+Result<MembershipView> decode_view(std::string_view bytes, const WireLimits& limits = kReadLimits);
 
 // --- the context a client holds between a get and a put (X-Dynamo-Context is its base64) ---
 std::string encode_context(const CausalContext& context);

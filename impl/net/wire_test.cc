@@ -96,6 +96,26 @@ void expect_same_message(const PeerMessage& a, const PeerMessage& b) {
         } else if constexpr (std::is_same_v<T, TransferKey>) {
           EXPECT_EQ(x.sequence, y.sequence); EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key);
           expect_same(x.versions, y.versions);
+        } else if constexpr (std::is_same_v<T, TreeHashRequest>) {
+          EXPECT_EQ(x.exchange, y.exchange); EXPECT_EQ(x.request, y.request); EXPECT_EQ(x.store, y.store);
+          EXPECT_EQ(x.hashes.shape, y.hashes.shape); EXPECT_EQ(x.hashes.positions, y.hashes.positions);
+        } else if constexpr (std::is_same_v<T, TreeHashReply>) {
+          EXPECT_EQ(x.exchange, y.exchange); EXPECT_EQ(x.request, y.request); EXPECT_EQ(x.store, y.store);
+          EXPECT_EQ(x.partition, y.partition); EXPECT_EQ(x.ok, y.ok); EXPECT_EQ(x.hashes.hashes, y.hashes.hashes);
+        } else if constexpr (std::is_same_v<T, TreeLeafRequest>) {
+          EXPECT_EQ(x.exchange, y.exchange); EXPECT_EQ(x.request, y.request); EXPECT_EQ(x.store, y.store);
+          EXPECT_EQ(x.leaves.shape, y.leaves.shape); EXPECT_EQ(x.leaves.leaves, y.leaves.leaves);
+        } else if constexpr (std::is_same_v<T, TreeLeafReply>) {
+          EXPECT_EQ(x.exchange, y.exchange); EXPECT_EQ(x.request, y.request); EXPECT_EQ(x.store, y.store);
+          EXPECT_EQ(x.partition, y.partition); EXPECT_EQ(x.ok, y.ok); EXPECT_EQ(x.leaves.leaves, y.leaves.leaves);
+        } else if constexpr (std::is_same_v<T, ReapQuery>) {
+          EXPECT_EQ(x.query, y.query); EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key);
+          EXPECT_EQ(x.ring, y.ring); expect_same(x.tombstones, y.tombstones); EXPECT_EQ(x.reap, y.reap);
+        } else if constexpr (std::is_same_v<T, ReapReply>) {
+          EXPECT_EQ(x.query, y.query); EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key);
+          EXPECT_EQ(x.ok, y.ok);
+          ASSERT_EQ(x.held.size(), y.held.size());
+          for (std::size_t i = 0; i < x.held.size(); ++i) expect_same(x.held[i], y.held[i]);
         } else {
           static_assert(std::is_same_v<T, TransferAck>);
           EXPECT_EQ(x.sequence, y.sequence); EXPECT_EQ(x.store, y.store); EXPECT_EQ(x.key, y.key);
@@ -183,6 +203,17 @@ PeerBatch sample_peer_batch() {
   batch.messages.push_back(KeySync{"default", "k", {value_version(), blind_version()}, true});
   batch.messages.push_back(TransferKey{12, "default", "k", {value_version(), tombstone()}});
   batch.messages.push_back(TransferAck{12, "carts", "k", {dot("node-a#1", 6, 60), dot("node-b#2", 1, 0)}});
+  batch.messages.push_back(TreeHashRequest{41, 42, "default", {MerkleShape{1024, 1023, 5}, {{0, 0}, {5, 1048575}}}});
+  batch.messages.push_back(TreeHashReply{41, 42, "default", 1023, true, {{{0xfedcba9876543210ull, 1}, {0, 0}}}});
+  batch.messages.push_back(TreeHashReply{41, 43, "carts", 7, false, {}});
+  batch.messages.push_back(TreeLeafRequest{41, 44, "carts", {MerkleShape{16, 3, 2}, {0, 255}}});
+  batch.messages.push_back(TreeLeafReply{
+      41, 44, "carts", 3, true,
+      {{{{binary_key(), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 255}}, {"k", {}}}, {}}}});
+  batch.messages.push_back(ReapQuery{31, "default", binary_key(), 0xfedcba9876543210ull, {tombstone()}, false});
+  batch.messages.push_back(ReapQuery{32, "carts", "k", 1, {tombstone(), tombstone()}, true});
+  batch.messages.push_back(ReapReply{31, "default", binary_key(), true, {dot("node-a#1", 6, 60), dot("node-b#2", 1, 0)}});
+  batch.messages.push_back(ReapReply{33, "carts", "k", false, {}});
   return batch;
 }
 
@@ -206,7 +237,7 @@ ReplyBatch sample_reply_batch() {
   ClientReply redirect{5, ReplyStatus::kRedirect, "ask a coordinator", {}, CausalContext{}, std::nullopt,
                        {"node-b", "node-c", "node-d"}};
   batch.answers = {get, put, unknown, failed, redirect};
-  RingInfo ring{6, 1024, {}, {}};
+  RingInfo ring{6, 1024, {}, {}, {}, 0};
   ring.members.push_back({Member{"node-a", "dc-1", 1}, "tcp://127.0.0.1:7101", "tcp://127.0.0.1:7201", "http://127.0.0.1:8001"});
   ring.members.push_back({Member{"node-b", "dc-2", 1000}, "tcp://10.0.0.2:7101", "tcp://10.0.0.2:7201", ""});
   ring.stores.push_back(StoreInfo{"default", 3, 2, 2, false, limits::kDefaultMaxValueBytes});
@@ -459,6 +490,42 @@ TEST(WireRejects, OversizedFields) {
   expect_error(decode_peer_batch(encode_peer_batch(PeerBatch{"node-a", 1, {ack}})), {"refusal of 4097 bytes"});
 }
 
+// Reaping messages: the encoder writes what it is given; the decoder holds them to the limits.
+// Merkle exchange messages: counts over merkle_limits and digests of another length are refused.
+TEST(WireRejects, TreeMessagesOverTheLimits) {
+  const auto one = [](PeerMessage m) { return decode_peer_batch(encode_peer_batch(PeerBatch{"node-a", 1, {std::move(m)}})); };
+  TreeHashRequest hashes{1, 2, "default", {MerkleShape{16, 0, 1}, std::vector<MerklePosition>(merkle_limits::kMaxPositionsPerRequest + 1)}};
+  expect_error(one(hashes), {"message 0 (treeHashRequest)", "4097 positions, limit 4096"});
+  TreeHashReply reply{1, 2, "default", 0, true, {std::vector<MerkleHash>(merkle_limits::kMaxPositionsPerRequest + 1)}};
+  expect_error(one(reply), {"message 0 (treeHashReply)", "4097 hashes, limit 4096"});
+  TreeLeafRequest leaves{1, 2, "default", {MerkleShape{16, 0, 1}, std::vector<std::uint32_t>(merkle_limits::kMaxLeavesPerRequest + 1)}};
+  expect_error(one(leaves), {"message 0 (treeLeafRequest)", "65 leaves, limit 64"});
+  TreeLeafReply listing{1, 2, "default", 0, true, {std::vector<std::vector<MerkleEntry>>(1)}};
+  listing.leaves.leaves[0].resize(merkle_limits::kMaxLeafKeys + 1, MerkleEntry{"k", {}});
+  expect_error(one(listing), {"message 0 (treeLeafReply)", "1025 keys in a leaf, limit 1024"});
+  // A digest that is not 16 bytes, written by hand (the encoder always writes 16).
+  capnp::MallocMessageBuilder message;
+  auto batch = message.initRoot<schema::PeerBatch>();
+  batch.setVersion(1);
+  batch.setKind(schema::MessageKind::PEER_BATCH);
+  batch.setFrom("node-a");
+  auto entry = batch.initMessages(1)[0].initTreeLeafReply().initLeaves(1)[0].initEntries(1)[0];
+  entry.setKey(capnp::Data::Reader(reinterpret_cast<const kj::byte*>("k"), 1));
+  entry.setDigest(capnp::Data::Reader(reinterpret_cast<const kj::byte*>("short"), 5));
+  batch.getMessages()[0].getTreeLeafReply().setStore("default");
+  expect_error(decode_peer_batch(bytes_of(message)), {"digest of 5 bytes"});
+}
+
+TEST(WireRejects, ReapMessagesOverTheLimits) {
+  ReapReply reply{1, "default", "k", true, std::vector<Dot>(2 * limits::kMaxSiblings + 1, dot("node-a#1", 1))};
+  expect_error(decode_peer_batch(encode_peer_batch(PeerBatch{"node-a", 1, {reply}})),
+               {"message 0 (reapReply)", "held: 129 dots, limit 128"});
+  ReapQuery query{1, "default", "k", 7, std::vector<Version>(2 * limits::kMaxSiblings + 1, tombstone()), false};
+  expect_error(decode_peer_batch(encode_peer_batch(PeerBatch{"node-a", 1, {query}})), {"message 0 (reapQuery)"});
+  expect_error(decode_peer_batch(encode_peer_batch(PeerBatch{"node-a", 1, {ReapQuery{1, "default", std::string(2000, 'k'), 7, {tombstone()}, false}}})),
+               {"key of 2000 bytes, limit 1024"});
+}
+
 TEST(WireRejects, ContextsOverTheCoreLimits) {
   std::vector<ClockEntry> entries;
   for (std::size_t i = 0; i <= limits::kMaxClockEntries; ++i) entries.push_back({"actor-" + std::to_string(i), 1, 0});
@@ -555,7 +622,7 @@ TEST(WireRejects, UnknownEnumerantsAndUnionKinds) {
 }
 
 TEST(WireRejects, RingAndStatusFieldsOutOfRange) {
-  RingInfo ring{1, 0, {}, {}};
+  RingInfo ring{1, 0, {}, {}, {}, 0};
   expect_error(decode_reply_batch(encode_reply_batch(ReplyBatch{{ring}})), {"0 partitions"});
   ring.partitions = 8;
   ring.members.push_back({Member{"a", "dc", 0}, "", "", ""});

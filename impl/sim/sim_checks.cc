@@ -33,9 +33,21 @@ void Cluster::check_overlap(const ClientOp& get, const std::vector<Version>& res
   for (const auto& put : acked_puts_[key_name(get.key)]) {
     if (put.fallback || put.tick >= get.invoked) continue;
     ++result_.counts.overlap_checked;
-    const bool seen = std::any_of(result.begin(), result.end(), [&](const Version& v) {
+    bool seen = std::any_of(result.begin(), result.end(), [&](const Version& v) {
       return v.dot == put.dot || v.context.contains(put.dot);
     });
+    // Tombstones may have been reaped (docs/reaping.md): a write is also seen when a delete made
+    // before the get began covers it (or is it) and nothing that delete covers is returned.
+    if (!seen) {
+      for (const auto& t : created_[storage_key(kDefaultStore, key_name(get.key))]) {
+        if (!t.is_tombstone() || t.dot.stamp_ms >= get.invoked * 10) continue;
+        if (!(t.dot == put.dot || t.context.contains(put.dot))) continue;
+        if (std::none_of(result.begin(), result.end(), [&](const Version& v) { return t.context.contains(v.dot); })) {
+          seen = true;
+          break;
+        }
+      }
+    }
     if (!seen) ++result_.counts.stale_reads;
   }
 }
@@ -62,6 +74,27 @@ std::vector<Version> Cluster::surviving(const std::string& key, const std::vecto
   return out;
 }
 
+void Cluster::check_no_resurrection(std::uint32_t key) {
+  // The spec's NoResurrection, at rest: when every version made of a key is superseded by tombstones
+  // (its maximal versions are all tombstones), the final read returns no value, reaped or not. A
+  // removal may take the only copy of a tombstone whose delete was never acknowledged, so runs with
+  // removals look only at the versions that survive (as divergence does).
+  const std::string skey = storage_key(kDefaultStore, key_name(key));
+  auto it = created_.find(skey);
+  if (it == created_.end() || !result_.ok) return;
+  const std::vector<Version> versions = result_.counts.removes > 0 ? surviving(skey, it->second) : it->second;
+  const std::vector<Version> maximal = reconcile(versions);
+  if (maximal.empty() || !std::all_of(maximal.begin(), maximal.end(), [](const Version& v) { return v.is_tombstone(); }))
+    return;
+  ++result_.counts.deleted_keys_read;
+  const auto& siblings = history_.back().siblings;
+  if (!siblings) return;
+  for (const auto& s : *siblings)
+    if (!s.deleted)
+      fail("resurrection: the final read of " + key_name(key) + " returned value \"" + s.id +
+           "\", though every version of the key is superseded by a tombstone");
+}
+
 std::optional<std::string> Cluster::divergence() {
   for (auto& slot : nodes_) {
     auto targets = slot.storage->hint_targets();
@@ -72,13 +105,20 @@ std::optional<std::string> Cluster::divergence() {
     // A node removed for good took its disk with it: a version only it held (its put was never
     // acknowledged, or the history checker will say so) is gone, and the others converge without it.
     const std::vector<Version> versions = result_.counts.removes > 0 ? surviving(key, made) : made;
-    const std::vector<Dot> maximal = dots_of(reconcile(versions));
+    const std::vector<Version> reconciled = reconcile(versions);
+    const std::vector<Dot> maximal = dots_of(reconciled);
     auto [store, user_key] = split_storage_key(key);
     for (const auto& primary : primaries_of(std::string(user_key))) {
       auto state = node(primary)->storage->read(key);
       if (!state.ok()) return "node " + primary + " cannot read " + key + ": " + state.error().message;
       const std::vector<Dot> held = dots_of(state.value().siblings);
-      if (held != maximal)
+      // Tombstones may have been reaped (docs/reaping.md): a primary may lack maximal tombstones,
+      // never a maximal value, and holds nothing that is not maximal.
+      const bool reaped_only = std::includes(maximal.begin(), maximal.end(), held.begin(), held.end()) &&
+                               std::all_of(reconciled.begin(), reconciled.end(), [&](const Version& v) {
+                                 return v.is_tombstone() || std::binary_search(held.begin(), held.end(), v.dot);
+                               });
+      if (!reaped_only)
         return "primary " + primary + " of " + key + " holds " + dots_text(held) + ", the maximal versions are " +
                dots_text(maximal);
     }

@@ -122,7 +122,9 @@ class Cluster {
   // sim_checks.cc
   void check_overlap(const ClientOp& get, const std::vector<Version>& result);
   void check_reconciled(const NodeSlot& slot, const std::string& key, const std::vector<Version>& siblings);
-  std::optional<std::string> divergence();  // why the cluster has not converged, or nullopt
+  std::optional<std::string> divergence();
+  // After a key's final read: no value comes back once tombstones supersede every version of it.
+  void check_no_resurrection(std::uint32_t key);  // why the cluster has not converged, or nullopt
   // The versions of `made` that some node not removed still holds, or that one it holds supersedes.
   std::vector<Version> surviving(const std::string& key, const std::vector<Version>& made);
 

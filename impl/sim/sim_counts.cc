@@ -30,6 +30,9 @@ void add_counts(SimCounts& total, const SimCounts& run) {
   total.removes += run.removes;
   total.keys_transferred += run.keys_transferred;
   total.keys_released += run.keys_released;
+  total.reap_rounds += run.reap_rounds;
+  total.tombstones_reaped += run.tombstones_reaped;
+  total.deleted_keys_read += run.deleted_keys_read;
 }
 
 std::string describe_counts(const SimCounts& c) {
@@ -48,6 +51,12 @@ std::string describe_counts(const SimCounts& c) {
                 (unsigned long long)c.read_repairs, (unsigned long long)c.ticks_to_converge,
                 (unsigned long long)c.overlap_checked, (unsigned long long)c.stale_reads);
   std::string out = line;
+  if (c.reap_rounds > 0) {
+    std::snprintf(line, sizeof line, "; reaping: %llu reaps started, %llu keys' tombstones reaped, %llu deleted keys read back",
+                  (unsigned long long)c.reap_rounds, (unsigned long long)c.tombstones_reaped,
+                  (unsigned long long)c.deleted_keys_read);
+    out += line;
+  }
   if (c.joins + c.leaves + c.removes > 0) {  // only runs with membership changes say so
     std::snprintf(line, sizeof line, "; membership: %llu joins, %llu leaves, %llu removes, %llu keys transferred, %llu released",
                   (unsigned long long)c.joins, (unsigned long long)c.leaves, (unsigned long long)c.removes,

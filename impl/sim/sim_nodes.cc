@@ -13,6 +13,7 @@ namespace {
 std::string key_of(const StorageRequest& request) {
   if (const auto* m = std::get_if<MergeVersions>(&request)) return m->key;
   if (const auto* p = std::get_if<PutState>(&request)) return p->key;
+  if (const auto* r = std::get_if<ReapKey>(&request)) return r->key;
   return "";
 }
 
@@ -20,7 +21,7 @@ bool syncs(const StorageRequest& request) {
   if (const auto* m = std::get_if<MergeVersions>(&request)) return m->durability == Durability::kDurable;
   if (const auto* p = std::get_if<PutState>(&request)) return p->durability == Durability::kDurable;
   return std::holds_alternative<AddHint>(request) || std::holds_alternative<DeleteHint>(request) ||
-         std::holds_alternative<Sync>(request);
+         std::holds_alternative<Sync>(request) || std::holds_alternative<ReapKey>(request);
 }
 
 }  // namespace
@@ -45,6 +46,11 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
   if (options_.trace) config.timing.anti_entropy_every = UINT32_MAX;
   config.timing.request_timeout = 8 * schedule_.max_delay + 8;
   config.timing.handoff_timeout = 4 * schedule_.max_delay + 4;
+  // Reaping (docs/reaping.md) with a small grace: a tombstone 30 ticks old (the simulator's dots are
+  // stamped 10 ms per tick) may go; the two rounds of questions are a request timeout apart (longer
+  // than any message's delay). Traced runs have no anti-entropy pass, so no reaping either.
+  config.timing.reap_grace_ms = 10 * 30;
+  config.timing.reap_settle = config.timing.request_timeout;
   auto core = Node::create(std::move(config));
   DYNAMO_CHECK(core.ok());
   slot.core.emplace(std::move(core).value());

@@ -98,7 +98,7 @@ void Cluster::trace_fault(const Envelope& envelope, bool duplicated) {
           const auto& [key, version] = handed_off_.at({envelope.to, m.sequence});
           msg.update({{"type", "HandoffAck"}, {"key", key}, {"ver", version_json(version)}});
         } else {
-          msg = nullptr;  // KeySync: anti-entropy is off in traced runs
+          msg = nullptr;  // KeySync, Tree*: anti-entropy is off in traced runs
         }
       },
       *message);

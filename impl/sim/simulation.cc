@@ -108,26 +108,38 @@ void Cluster::liveness_phase() {
   };
   // Settled means: no client operation in flight and, checked after that, every replica converged
   // (a put still in flight when the phase began may land after an earlier check).
-  while (result_.ok) {
-    std::optional<std::string> why;
-    if (!clients_idle()) why = "client operations still in flight";
-    else if (std::any_of(nodes_.begin(), nodes_.end(), [](const NodeSlot& n) { return !n.queued.empty(); }))
-      why = "storage operations still in flight";
-    else why = settled();
-    if (!why) break;
-    if (now_ - start >= schedule_.liveness_ticks) {
-      fail("no convergence within " + std::to_string(schedule_.liveness_ticks) + " ticks after faults stopped: " + *why);
-      break;
+  auto wait_settled = [&](std::uint64_t from) {
+    while (result_.ok) {
+      std::optional<std::string> why;
+      if (!clients_idle()) why = "client operations still in flight";
+      else if (std::any_of(nodes_.begin(), nodes_.end(), [](const NodeSlot& n) { return !n.queued.empty(); }))
+        why = "storage operations still in flight";
+      else why = settled();
+      if (!why) break;
+      if (now_ - from >= schedule_.liveness_ticks) {
+        fail("no convergence within " + std::to_string(schedule_.liveness_ticks) + " ticks after faults stopped: " + *why);
+        break;
+      }
+      tick();
     }
-    tick();
-  }
+  };
+  wait_settled(start);
   result_.counts.ticks_to_converge = now_ - start;
+  // Reaping (docs/reaping.md): tombstones past their grace go at the anti-entropy passes; three
+  // passes more let the reaps run (and any late message land), then the cluster must be settled
+  // again: a primary holds a key's maximal versions, or nothing when they are all tombstones.
+  if (!options_.trace && result_.ok) {
+    const std::uint64_t until = now_ + 3 * NodeTiming{}.anti_entropy_every;
+    while (result_.ok && now_ < until) tick();
+    wait_settled(now_);
+  }
   // One final read per written key (the history format allows one); faults have stopped and the
   // cluster converged, so a failure here is a liveness failure.
   for (std::uint32_t key = 0; key < schedule_.keys && result_.ok; ++key) {
     if (!created_.contains(storage_key(kDefaultStore, key_name(key)))) continue;
     run_op(schedule_.clients, StepKind::kGet, key, true);
     if (history_.back().outcome != check::Outcome::kOk) fail("the final read of " + key_name(key) + " failed");
+    else check_no_resurrection(key);
   }
 }
 
@@ -159,6 +171,8 @@ SimResult Cluster::finish() {
     if (slot.core) {
       result_.counts.keys_transferred += slot.core->stats().keys_transferred;
       result_.counts.keys_released += slot.core->stats().keys_released;
+      result_.counts.reap_rounds += slot.core->stats().reap_rounds;
+      result_.counts.tombstones_reaped += slot.core->stats().tombstones_reaped;
     }
   result_.counts.messages_lost = network_.lost();
   result_.counts.messages_duplicated = network_.duplicated();

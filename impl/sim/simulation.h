@@ -44,6 +44,9 @@ struct SimCounts {
   std::uint64_t joins = 0, leaves = 0, removes = 0;  // membership changes
   std::uint64_t keys_transferred = 0;     // TransferKey messages sent (nodes up at the end)
   std::uint64_t keys_released = 0;        // keys a node let go after their primaries confirmed them
+  std::uint64_t reap_rounds = 0;          // reaps started (nodes up at the end)
+  std::uint64_t tombstones_reaped = 0;    // keys whose tombstones a node dropped (nodes up at the end)
+  std::uint64_t deleted_keys_read = 0;    // final reads of a key whose maximal versions are tombstones
   // Quorum overlap in practice: gets that started after a put of the key was acknowledged, both
   // without a fallback and with no crash in the run, and did not return that write or a successor.
   std::uint64_t overlap_checked = 0;

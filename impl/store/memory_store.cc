@@ -38,6 +38,10 @@ Result<KeyState> MemoryStore::write_state_locked(std::string_view key, const Key
     if (durability == Durability::kDurable) sync_locked();
     return after;
   }
+  if (empty_state(after)) {  // nothing left (a reaped key): the record goes
+    record_locked(Write{std::string(key), {}, std::nullopt}, durability);
+    return after;
+  }
   auto bytes = encode_key_state(key, after);
   if (!bytes.ok()) return bytes.error();
   DYNAMO_CHECK(decode_key_state(key, bytes.value()).ok());  // never write what cannot be read

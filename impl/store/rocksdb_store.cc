@@ -136,6 +136,10 @@ Result<KeyState> RocksDbStore::write_state_locked(std::string_view key, const Ke
     }
     return after;
   }
+  if (empty_state(after)) {  // nothing left (a reaped key): the record goes
+    if (auto s = write(data_, key, nullptr, durability, "delete"); !s.ok()) return s.error();
+    return after;
+  }
   auto bytes = encode_key_state(key, after);
   if (!bytes.ok()) return bytes.error();
   DYNAMO_CHECK(decode_key_state(key, bytes.value()).ok());  // never write what cannot be read

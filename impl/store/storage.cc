@@ -29,6 +29,24 @@ Result<KeyState> Storage::release(std::string_view key, const std::vector<Versio
   return update(key, [&](const KeyState& stored) { return release_versions(stored, sent); }, durability);
 }
 
+Result<KeyState> Storage::reap(std::string_view key, const std::vector<Version>& tombstones, Durability durability) {
+  return update(key, [&](const KeyState& stored) { return reap_versions(stored, tombstones); }, durability);
+}
+
+KeyState reap_versions(KeyState stored, const std::vector<Version>& tombstones) {
+  auto covered = [&](const Version& held) {
+    return held.is_tombstone() && std::any_of(tombstones.begin(), tombstones.end(), [&](const Version& t) {
+             return t.is_tombstone() && (t.dot == held.dot || supersedes(t, held));
+           });
+  };
+  if (stored.siblings.empty()) return stored;  // nothing to reap (a released key keeps its issued dot)
+  std::erase_if(stored.siblings, covered);
+  if (stored.siblings.empty()) stored.issued = Dot{};
+  return stored;
+}
+
+bool empty_state(const KeyState& state) { return state.siblings.empty() && state.issued.counter == 0; }
+
 KeyState release_versions(KeyState stored, const std::vector<Version>& sent) {
   auto covered = [&](const Version& held) {
     return std::any_of(sent.begin(), sent.end(), [&](const Version& s) { return s.dot == held.dot || supersedes(s, held); });

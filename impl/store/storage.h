@@ -82,6 +82,13 @@ class Storage {
   // otherwise nothing changes (a version arrived since the transfer was sent, and goes in the next
   // one). Returns the resulting state. Errors: as merge.
   Result<KeyState> release(std::string_view key, const std::vector<Version>& sent, Durability durability);
+  // Reaps tombstones (docs/reaping.md; spec ReapTombstone): atomically, drops every stored sibling
+  // that is a tombstone and is one of `tombstones` or superseded by one; when no sibling is left, the
+  // issued dot goes too and the key's record is deleted (the node core keeps its current actor's
+  // counters above every dot it issued before a reap, so the record is not needed). A sibling that is
+  // not such a tombstone (a write that landed since the reap was agreed) stays, and so does the rest
+  // of the state. Returns the resulting state. Errors: as merge.
+  Result<KeyState> reap(std::string_view key, const std::vector<Version>& tombstones, Durability durability);
   // Up to `limit` keys (>= 1) in [begin, end) in bytewise order with their states; an empty `end`
   // means no upper bound. To continue, call again with begin = page.next. A page reflects the
   // writes made before the call. Errors: I/O; a corrupt record (names the key).
@@ -112,6 +119,10 @@ class Storage {
 KeyState merge_versions(KeyState stored, const std::vector<Version>& incoming);
 // The release rule both engines share (see Storage::release).
 KeyState release_versions(KeyState stored, const std::vector<Version>& sent);
+// The reap rule both engines share (see Storage::reap).
+KeyState reap_versions(KeyState stored, const std::vector<Version>& tombstones);
+// True when a state holds nothing: engines delete the key's record instead of writing it.
+bool empty_state(const KeyState& state);
 // The put_state rule both engines share (see Storage::put_state).
 KeyState absorb_state(KeyState stored, const KeyState& state);
 // True when the two states hold the same versions and issued dot (stamps and bytes included).

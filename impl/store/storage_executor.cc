@@ -79,6 +79,11 @@ struct Executor {
     if (!state.ok()) return state.error();
     return StorageOutcome{KeyStored{std::move(state).value()}};
   }
+  Result<StorageOutcome> operator()(const ReapKey& r) const {
+    auto state = storage.reap(r.key, r.tombstones, durability(Durability::kDurable));
+    if (!state.ok()) return state.error();
+    return StorageOutcome{KeyStored{std::move(state).value()}};
+  }
   Result<StorageOutcome> operator()(const Sync&) const {
     if (defer_sync) return StorageOutcome{Done{}};
     if (auto s = storage.sync(); !s.ok()) return s.error();
@@ -104,6 +109,7 @@ struct NeedsSync {
   bool operator()(const ScanKeys&) const { return false; }
   bool operator()(const Sync&) const { return true; }
   bool operator()(const ReleaseKey&) const { return true; }
+  bool operator()(const ReapKey&) const { return true; }
 };
 }  // namespace
 

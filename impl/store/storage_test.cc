@@ -147,6 +147,49 @@ TYPED_TEST(StorageTest, ReleaseDropsOnlyWhatWasConfirmed) {
   EXPECT_TRUE(this->store().release("k2", {newer}, Durability::kDurable).value().siblings.empty());
 }
 
+// Reaping (storage.h reap, docs/reaping.md): only tombstones the reap names (or that one of them
+// supersedes) go; a value, or a tombstone nobody agreed on, stays; with nothing left, the record goes,
+// issued dot included, and survives a crash as gone.
+TYPED_TEST(StorageTest, ReapDropsOnlyCoveredTombstonesAndThenTheRecord) {
+  Version value = write_of("a#1", "deleted soon");
+  Version old_tomb = make_version(KeyState{}, "b#1", CausalContext{}, std::nullopt, 5).version;
+  ASSERT_TRUE(this->store().merge("k", {value, old_tomb}, Durability::kBuffered).ok());
+  KeyState read = this->store().read("k").value();
+  MadeVersion del = make_version(read, "c#1", read_context({value}), std::nullopt, 9);  // covers value only
+  ASSERT_TRUE(this->store().put_state("k", del.state, Durability::kDurable).ok());
+  ASSERT_EQ(this->store().read("k").value().siblings.size(), 2u);  // del and the concurrent old_tomb
+  // The reap agreed on del alone: old_tomb is concurrent with it and stays.
+  auto partly = this->store().reap("k", {del.version}, Durability::kDurable);
+  ASSERT_TRUE(partly.ok());
+  ASSERT_EQ(partly.value().siblings.size(), 1u);
+  EXPECT_EQ(partly.value().siblings[0].dot, old_tomb.dot);
+  EXPECT_EQ(this->store().read("k").value().issued, del.state.issued) << "the issued dot stays while siblings do";
+  // A value that landed since is never reaped, even when a reap tombstone would cover its dot.
+  Version late = write_of("d#1", "written after the reap was agreed");
+  ASSERT_TRUE(this->store().merge("k", {late}, Durability::kBuffered).ok());
+  auto kept = this->store().reap("k", {old_tomb}, Durability::kDurable);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_EQ(kept.value().siblings.size(), 1u);
+  EXPECT_EQ(kept.value().siblings[0].dot, late.dot);
+  // A key holding only covered tombstones goes entirely: not even an empty record is scanned.
+  Version t1 = make_version(KeyState{}, "e#1", read_context({value}), std::nullopt, 5).version;
+  ASSERT_TRUE(this->store().merge("k2", {t1}, Durability::kBuffered).ok());
+  Version t2 = make_version(KeyState{}, "f#1", read_context({t1}), std::nullopt, 6).version;  // supersedes t1
+  auto gone = this->store().reap("k2", {t2}, Durability::kDurable);
+  ASSERT_TRUE(gone.ok());
+  EXPECT_TRUE(gone.value().siblings.empty());
+  EXPECT_EQ(gone.value().issued.counter, 0u);
+  auto page = this->store().scan("k2", "k3", 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page.value().entries.empty()) << "a reaped key leaves no record";
+  this->engine.crash_and_reopen();
+  EXPECT_TRUE(this->store().read("k2").value().siblings.empty()) << "a reap is durable";
+  EXPECT_EQ(this->store().read("k").value().siblings.size(), 1u);
+  // Reaping an absent key, or with tombstones that cover nothing held, changes nothing.
+  EXPECT_TRUE(this->store().reap("absent", {t2}, Durability::kDurable).ok());
+  EXPECT_EQ(this->store().reap("k", {t2}, Durability::kDurable).value().siblings.size(), 1u);
+}
+
 TYPED_TEST(StorageTest, SiblingLimitIsAnErrorAndWritesNothing) {
   std::vector<Version> many;
   for (std::size_t i = 0; i < limits::kMaxSiblings; ++i) many.push_back(write_of("n" + std::to_string(i) + "#1", "v"));
