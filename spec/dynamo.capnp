@@ -435,6 +435,11 @@ struct StatusInfo {
   handoffsInFlight @7 :UInt64;
   readRepairs @8 :UInt64;
   droppedMessages @9 :UInt64;
+  merkleExchanges @10 :UInt64;     # Merkle tree exchanges started (docs/anti-entropy.md)
+  merkleKeysRepaired @11 :UInt64;  # keys those exchanges found different
+  merkleBytesSent @12 :UInt64;     # bytes of Merkle tree messages sent
+  tombstonesReaped @13 :UInt64;
+  keysNotOwned @14 :UInt64;        # held here, owned by others: still to hand over
 }
 
 # The whole batch was refused (malformed, wrong version); requestId is 0.

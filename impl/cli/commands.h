@@ -16,6 +16,7 @@ void add_node_command(CLI::App& app);
 void add_cluster_command(CLI::App& app);
 void add_kv_commands(CLI::App& app);  // put, get, delete
 void add_status_command(CLI::App& app);
+void add_admin_command(CLI::App& app);
 
 // Exit codes.
 inline constexpr int kExitOk = 0;

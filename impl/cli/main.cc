@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   dynamo::cli::add_cluster_command(app);
   dynamo::cli::add_kv_commands(app);
   dynamo::cli::add_status_command(app);
+  dynamo::cli::add_admin_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -142,6 +142,18 @@ std::string run_ring_simulation(const RingOptions& options, std::ostream& out) {
   return "";
 }
 
+// The membership view of the node asked (every member ever admitted, with its lifecycle status),
+// and what that node still has to hand over.
+void print_membership(const net::RingInfo& info, std::ostream& out) {
+  if (info.view.members.empty()) return;  // a node older than membership changes
+  out << "Membership (this node's view; it spreads by gossip):\n";
+  for (const auto& [id, entry] : info.view.members)
+    out << "  " << id << ": " << to_string(entry.status) << " (join " << entry.join_seq << ", version "
+        << entry.version << ", changed by " << entry.changed_by << ")\n";
+  out << "Pending transfers at this node: " << info.transfers_pending
+      << (info.transfers_pending == 0 ? " (nothing left to hand over)\n" : " keys not yet handed over\n");
+}
+
 // The live form: the ring a running node serves, its members and addresses, and where keys live.
 void print_live_ring(client::Client& client, const RingOptions& options, std::ostream& out) {
   const net::RingInfo& info = client.ring();
@@ -162,7 +174,9 @@ void print_live_ring(client::Client& client, const RingOptions& options, std::os
         << (s.durable_replicas ? "durable" : "buffered") << ")";
     if (s.name == "default") n = s.n;
   }
-  out << "\n\n";
+  out << "\n";
+  print_membership(info, out);
+  out << "\n";
   print_counts(ring, out);
   if (options.show_owners) print_owners(ring, out);
   RingOptions keys = options;

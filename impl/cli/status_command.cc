@@ -30,7 +30,10 @@ void add_status_command(CLI::App& app) {
       const auto& s = info.value();
       std::cout << "up, epoch " << s.epoch << ", up " << s.uptime_ms / 1000 << " s, in flight " << s.requests_in_flight
                 << ", hints pending " << s.hints_pending << ", handoffs " << s.handoffs_in_flight << ", read repairs "
-                << s.read_repairs << ", dropped " << s.dropped_messages << "\n";
+                << s.read_repairs << ", dropped " << s.dropped_messages << "\n"
+                << "           anti-entropy: " << s.merkle_exchanges << " tree exchanges, " << s.merkle_keys_repaired
+                << " keys repaired, " << s.merkle_bytes_sent << " bytes sent; " << s.tombstones_reaped
+                << " tombstones reaped; " << s.keys_not_owned << " keys to hand over\n";
       for (const auto& peer : s.peers)
         if (peer.suspected || peer.hints_pending > 0)
           std::cout << "           sees " << peer.id << (peer.suspected ? " as suspected" : " up") << ", "

@@ -28,7 +28,7 @@ class Node:
 
 class Cluster:
     def __init__(self, dynamo, work_dir, nodes=3, base_port=17100, n=3, r=2, w=2, hosts=None,
-                 netns=None, timing=None, cluster_lines=None):
+                 netns=None, timing=None, cluster_lines=None, initial=None):
         self.dynamo = dynamo
         self.work_dir = work_dir
         os.makedirs(work_dir, exist_ok=True)
@@ -38,6 +38,9 @@ class Cluster:
         self.n, self.r, self.w = n, r, w
         self.timing = timing or {}
         self.cluster_lines = cluster_lines or []  # more [cluster] keys: cluster_id, secret_file, ...
+        # The first `initial` nodes are the configured members; the others start with node.join = true
+        # and join later (`dynamo admin join`).
+        self.initial = nodes if initial is None else initial
         for node in self.nodes:
             self.write_config(node.index)
 
@@ -50,9 +53,10 @@ class Cluster:
     def config_text(self, node, cluster_lines=()):
         lines = ["[node]", f'id = "{node.id}"', 'data_centre = "dc1"', "weight = 1",
                  f'data_dir = "{node.data_dir}"', 'storage = "rocksdb"', f'peer = "{node.peer}"',
-                 f'client = "{node.client}"', f'http = "{node.http}"', "", "[cluster]", "partitions = 1024",
+                 f'client = "{node.client}"', f'http = "{node.http}"',
+                 *(["join = true"] if node.index >= self.initial else []), "", "[cluster]", "partitions = 1024",
                  *cluster_lines, ""]
-        for m in self.nodes:
+        for m in self.nodes[:self.initial]:
             lines += ["[[cluster.members]]", f'id = "{m.id}"', 'data_centre = "dc1"', "weight = 1",
                       f'peer = "{m.peer}"', f'client = "{m.client}"', f'http = "{m.http}"', ""]
         lines += ["[stores.default]", f"n = {self.n}", f"r = {self.r}", f"w = {self.w}", 'replicas = "buffered"', ""]

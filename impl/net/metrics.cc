@@ -234,7 +234,19 @@ DynamoMetrics::DynamoMetrics()
       peer_batches_sent_total("dynamo_peer_batches_sent_total",
                               "Peer batches (one NNG message each, carrying one or more peer messages) sent.", {}, {}),
       http_refusals_total("dynamo_http_refusals_total", "HTTP requests refused before reaching the core, by status.",
-                          {"status"}, each({"400", "404", "405", "413", "other"})) {}
+                          {"status"}, each({"400", "404", "405", "413", "other"})),
+      merkle_exchanges_total("dynamo_merkle_exchanges_total", "Merkle tree exchanges this node started.", {}, {}),
+      merkle_keys_repaired_total("dynamo_merkle_keys_repaired_total",
+                                 "Keys a Merkle exchange found different and sent or pulled.", {}, {}),
+      merkle_bytes_sent_total("dynamo_merkle_bytes_sent_total", "Bytes of Merkle tree messages this node sent.", {},
+                              {}),
+      keys_transferred_total("dynamo_keys_transferred_total",
+                             "Keys sent to their new owners after a membership change.", {}, {}),
+      tombstones_reaped_total("dynamo_tombstones_reaped_total", "Tombstones this node dropped once no longer needed.",
+                              {}, {}),
+      keys_not_owned("dynamo_keys_not_owned",
+                     "Keys the last whole anti-entropy pass found here but owned by others (being handed over).", {},
+                     {}) {}
 
 void DynamoMetrics::observe_request(std::string_view op, std::string_view status, double seconds,
                                     std::size_t siblings) {
@@ -259,10 +271,16 @@ void DynamoMetrics::count_peer_batch(std::size_t messages) {
   peer_messages_sent_total.get().inc(messages);
 }
 
-void DynamoMetrics::set_node_gauges(std::size_t hints, std::size_t in_flight, std::uint64_t read_repairs) {
-  hints_pending.get().set(static_cast<double>(hints));
-  requests_in_flight.get().set(static_cast<double>(in_flight));
-  read_repairs_total.get().set_total(read_repairs);
+void DynamoMetrics::set_node_gauges(const NodeFigures& f) {
+  hints_pending.get().set(static_cast<double>(f.hints));
+  requests_in_flight.get().set(static_cast<double>(f.in_flight));
+  read_repairs_total.get().set_total(f.read_repairs);
+  merkle_exchanges_total.get().set_total(f.merkle_exchanges);
+  merkle_keys_repaired_total.get().set_total(f.merkle_keys_repaired);
+  merkle_bytes_sent_total.get().set_total(f.merkle_bytes_sent);
+  keys_transferred_total.get().set_total(f.keys_transferred);
+  tombstones_reaped_total.get().set_total(f.tombstones_reaped);
+  keys_not_owned.get().set(static_cast<double>(f.keys_not_owned));
 }
 
 std::string DynamoMetrics::render() const {
@@ -278,6 +296,12 @@ std::string DynamoMetrics::render() const {
   render_family(out, peer_messages_sent_total);
   render_family(out, peer_batches_sent_total);
   render_family(out, http_refusals_total);
+  render_family(out, merkle_exchanges_total);
+  render_family(out, merkle_keys_repaired_total);
+  render_family(out, merkle_bytes_sent_total);
+  render_family(out, keys_transferred_total);
+  render_family(out, tombstones_reaped_total);
+  render_family(out, keys_not_owned);
   return out;
 }
 

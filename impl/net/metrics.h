@@ -122,6 +122,13 @@ struct DynamoMetrics {
   CounterFamily peer_batches_sent_total;
   // HTTP requests answered at once with an error, by status: 400|404|405|413|other.
   CounterFamily http_refusals_total;
+  // Anti-entropy (docs/anti-entropy.md), transfers and reaping: the core's running totals.
+  CounterFamily merkle_exchanges_total;
+  CounterFamily merkle_keys_repaired_total;
+  CounterFamily merkle_bytes_sent_total;
+  CounterFamily keys_transferred_total;
+  CounterFamily tombstones_reaped_total;
+  GaugeFamily keys_not_owned;
 
   // One answered client request: its latency, and for a get the number of siblings it returned.
   void observe_request(std::string_view op, std::string_view status, double seconds, std::size_t siblings);
@@ -129,8 +136,14 @@ struct DynamoMetrics {
   void count_http_refusal(int status);
   // One PeerBatch sent, carrying `messages` peer messages.
   void count_peer_batch(std::size_t messages);
-  // The node core's figures (NodeStats): gauges, and the core's running read-repair total.
-  void set_node_gauges(std::size_t hints, std::size_t in_flight, std::uint64_t read_repairs);
+  // The node core's figures (NodeStats): gauges, and the core's running totals.
+  struct NodeFigures {
+    std::size_t hints = 0, in_flight = 0;
+    std::uint64_t read_repairs = 0;
+    std::uint64_t merkle_exchanges = 0, merkle_keys_repaired = 0, merkle_bytes_sent = 0;
+    std::uint64_t keys_transferred = 0, tombstones_reaped = 0, keys_not_owned = 0;
+  };
+  void set_node_gauges(const NodeFigures& figures);
 
   std::string render() const;
 };

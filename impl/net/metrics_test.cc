@@ -175,7 +175,7 @@ TEST(Metrics, UndeclaredLabelsGoToOther) {
 
 TEST(Metrics, NodeGaugesAndPeerCounts) {
   DynamoMetrics metrics;
-  metrics.set_node_gauges(7, 3, 11);
+  metrics.set_node_gauges({7, 3, 11, 4, 9, 1234, 5, 6, 2});
   metrics.count_peer_batch(5);
   metrics.count_peer_batch(1);
   std::string text = metrics.render();
@@ -185,7 +185,13 @@ TEST(Metrics, NodeGaugesAndPeerCounts) {
   EXPECT_TRUE(has_line(text, "dynamo_read_repairs_total 11"));
   EXPECT_TRUE(has_line(text, "dynamo_peer_batches_sent_total 2"));
   EXPECT_TRUE(has_line(text, "dynamo_peer_messages_sent_total 6"));
-  metrics.set_node_gauges(0, 0, 12);
+  EXPECT_TRUE(has_line(text, "dynamo_merkle_exchanges_total 4"));
+  EXPECT_TRUE(has_line(text, "dynamo_merkle_keys_repaired_total 9"));
+  EXPECT_TRUE(has_line(text, "dynamo_merkle_bytes_sent_total 1234"));
+  EXPECT_TRUE(has_line(text, "dynamo_keys_transferred_total 5"));
+  EXPECT_TRUE(has_line(text, "dynamo_tombstones_reaped_total 6"));
+  EXPECT_TRUE(has_line(text, "dynamo_keys_not_owned 2"));
+  metrics.set_node_gauges({0, 0, 12, 0, 0, 0, 0, 0, 0});
   text = metrics.render();
   EXPECT_TRUE(has_line(text, "dynamo_hints_pending 0"));
   EXPECT_TRUE(has_line(text, "dynamo_read_repairs_total 12"));

@@ -620,6 +620,11 @@ void write_status_info(schema::StatusInfo::Builder b, const StatusInfo& m) {
   b.setHandoffsInFlight(m.handoffs_in_flight);
   b.setReadRepairs(m.read_repairs);
   b.setDroppedMessages(m.dropped_messages);
+  b.setMerkleExchanges(m.merkle_exchanges);
+  b.setMerkleKeysRepaired(m.merkle_keys_repaired);
+  b.setMerkleBytesSent(m.merkle_bytes_sent);
+  b.setTombstonesReaped(m.tombstones_reaped);
+  b.setKeysNotOwned(m.keys_not_owned);
 }
 
 StatusInfo read_status_info(schema::StatusInfo::Reader in) {
@@ -637,6 +642,11 @@ StatusInfo read_status_info(schema::StatusInfo::Reader in) {
   info.handoffs_in_flight = in.getHandoffsInFlight();
   info.read_repairs = in.getReadRepairs();
   info.dropped_messages = in.getDroppedMessages();
+  info.merkle_exchanges = in.getMerkleExchanges();
+  info.merkle_keys_repaired = in.getMerkleKeysRepaired();
+  info.merkle_bytes_sent = in.getMerkleBytesSent();
+  info.tombstones_reaped = in.getTombstonesReaped();
+  info.keys_not_owned = in.getKeysNotOwned();
   return info;
 }
 

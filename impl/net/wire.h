@@ -114,6 +114,11 @@ struct StatusInfo {
   std::uint64_t handoffs_in_flight = 0;
   std::uint64_t read_repairs = 0;
   std::uint64_t dropped_messages = 0;
+  std::uint64_t merkle_exchanges = 0;
+  std::uint64_t merkle_keys_repaired = 0;
+  std::uint64_t merkle_bytes_sent = 0;
+  std::uint64_t tombstones_reaped = 0;
+  std::uint64_t keys_not_owned = 0;
 };
 // An answer that is no call's: the whole batch was refused (malformed, wrong version); request_id 0.
 struct BatchError {

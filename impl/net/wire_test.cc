@@ -179,6 +179,11 @@ void expect_same_answer(const ClientAnswer& a, const ClientAnswer& b) {
     EXPECT_EQ(x->requests_in_flight, y.requests_in_flight); EXPECT_EQ(x->hints_pending, y.hints_pending);
     EXPECT_EQ(x->handoffs_in_flight, y.handoffs_in_flight); EXPECT_EQ(x->read_repairs, y.read_repairs);
     EXPECT_EQ(x->dropped_messages, y.dropped_messages);
+    EXPECT_EQ(x->merkle_exchanges, y.merkle_exchanges);
+    EXPECT_EQ(x->merkle_keys_repaired, y.merkle_keys_repaired);
+    EXPECT_EQ(x->merkle_bytes_sent, y.merkle_bytes_sent);
+    EXPECT_EQ(x->tombstones_reaped, y.tombstones_reaped);
+    EXPECT_EQ(x->keys_not_owned, y.keys_not_owned);
   } else {
     EXPECT_EQ(std::get<BatchError>(a).request_id, std::get<BatchError>(b).request_id);
     EXPECT_EQ(std::get<BatchError>(a).message, std::get<BatchError>(b).message);
@@ -243,7 +248,7 @@ ReplyBatch sample_reply_batch() {
   ring.stores.push_back(StoreInfo{"default", 3, 2, 2, false, limits::kDefaultMaxValueBytes});
   ring.stores.push_back(StoreInfo{"carts", 5, 1, 5, true, limits::kMaxValueBytes});
   batch.answers.push_back(ring);
-  StatusInfo status{7, "node-a", 12, 3'600'000, {{"node-b", false, 0}, {"node-c", true, 42}}, 5, 42, 1, 9, 2};
+  StatusInfo status{7, "node-a", 12, 3'600'000, {{"node-b", false, 0}, {"node-c", true, 42}}, 5, 42, 1, 9, 2, 3, 4, 5, 6, 7};
   batch.answers.push_back(status);
   batch.answers.push_back(BatchError{0, "wire: ClientBatch version 7, this node speaks 1"});
   return batch;

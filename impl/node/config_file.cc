@@ -155,6 +155,16 @@ class Reader {
   }
 
   // A string key that must be present (the table's own region locates the error when it is not).
+  Status boolean(const toml::table& table, std::string_view key, std::string_view name, bool& out) const {
+    const toml::node* node = table.get(key);
+    if (!node) return {};
+    const auto* value = node->as_boolean();
+    if (!value)
+      return fail(*node, name, std::string("must be true or false, not ") + type_name(node->type()));
+    out = value->get();
+    return {};
+  }
+
   Status required_string(const toml::table& table, std::string_view key, std::string_view name,
                          std::string& out) const {
     bool present = false;
@@ -246,7 +256,7 @@ std::string endpoint_of(std::string_view address) {
 
 const std::initializer_list<std::string_view> kMemberKeys = {"id", "data_centre", "weight", "peer", "client", "http"};
 const std::initializer_list<std::string_view> kNodeKeys = {"id",   "data_centre", "weight", "data_dir",
-                                                               "storage", "peer",   "client", "http"};
+                                                               "storage", "peer",   "client", "http", "join"};
 
 // The member fields shared by [node] and [[cluster.members]]: id, data_centre, weight, addresses.
 Status read_member(const Reader& in, const toml::table& table, const std::string& prefix, net::MemberAddress& out) {
@@ -294,6 +304,7 @@ Status read_node(const Reader& in, const toml::table& root, NodeFileConfig& conf
     return in.fail(*t.get("storage"), "node.storage",
                    quoted(storage) + " is no storage engine; use \"rocksdb\" or \"memory\" (tests only)");
   }
+  if (Status s = in.boolean(t, "join", "node.join", config.join); !s.ok()) return s;
   bool has_dir = false;
   if (Status s = in.string(t, "data_dir", "node.data_dir", config.data_dir, &has_dir); !s.ok()) return s;
   if (has_dir && config.data_dir.empty())
@@ -341,8 +352,9 @@ Status read_cluster(const Reader& in, const toml::table& root, NodeFileConfig& c
     return in.fail(nullptr, "cluster.members",
                    "missing; list every member of the cluster, this node included, as [[cluster.members]] tables");
   const toml::table& t = *cluster.value();
-  if (Status s = in.known_keys(t, "cluster", {"partitions", "members", "cluster_id", "secret", "secret_file"}); !s.ok())
+  if (Status s = in.known_keys(t, "cluster", {"partitions", "members", "cluster_id", "secret", "secret_file", "gossip_ms"}); !s.ok())
     return s;
+  if (Status s = in.integer(t, "gossip_ms", "cluster.gossip_ms", 10, 600'000, config.gossip_ms); !s.ok()) return s;
   if (Status s = in.integer(t, "partitions", "cluster.partitions", 1, limits::kMaxPartitions, config.partitions); !s.ok())
     return s;
   if (Status s = read_secret_keys(in, t, config); !s.ok()) return s;
@@ -391,13 +403,18 @@ Status read_cluster(const Reader& in, const toml::table& root, NodeFileConfig& c
   return {};
 }
 
-// This node's [[cluster.members]] entry must say exactly what [node] says.
+// This node's [[cluster.members]] entry must say exactly what [node] says; a joining node (node.join)
+// must have none: the members are then the cluster it joins.
 Status check_self(const Reader& in, const toml::table& root, const NodeFileConfig& config,
                   const std::vector<const toml::table*>& member_tables) {
   const auto& self = config.self;
   for (std::size_t i = 0; i < config.members.size(); ++i) {
     const auto& m = config.members[i];
     if (m.member.id != self.member.id) continue;
+    if (config.join)
+      return in.fail(&member_tables[i]->source(), "cluster.members[" + std::to_string(i) + "]",
+                     "names this node, but node.join = true says it joins later (`dynamo admin join`); list only "
+                     "the cluster it joins, or set join = false");
     const std::string prefix = "cluster.members[" + std::to_string(i) + "]";
     struct Field {
       std::string_view key;
@@ -416,6 +433,7 @@ Status check_self(const Reader& in, const toml::table& root, const NodeFileConfi
     }
     return {};
   }
+  if (config.join) return {};
   return in.fail(&root.get("node")->source(), "node.id",
                  quoted(self.member.id) +
                      " is not among [[cluster.members]]; add this node's entry (the members include this node)");
@@ -781,7 +799,9 @@ std::string render_node_config(const NodeFileConfig& config) {
   if (!config.data_dir.empty()) out << "data_dir = " << quoted(config.data_dir) << "\n";
   out << "storage = " << (config.engine == Engine::kMemory ? "\"memory\"" : "\"rocksdb\"") << "\n";
   render_addresses(out, config.self);
+  if (config.join) out << "join = true\n";
   out << "\n[cluster]\npartitions = " << config.partitions << "\n"
+      << "gossip_ms = " << config.gossip_ms << "\n"
       << "cluster_id = " << quoted(config.cluster_id) << "\n";
   if (!config.secret_file.empty()) {
     out << "secret_file = " << quoted(config.secret_file) << "\n";

@@ -12,9 +12,11 @@
 //   peer = "tcp://127.0.0.1:7101"          # NNG URL other nodes send to
 //   client = "tcp://127.0.0.1:7102"        # NNG URL clients (CLI, client library) send to
 //   http = "127.0.0.1:7100"                # host:port of the HTTP API
+//   join = false                           # true: not an initial member; `dynamo admin join` adds it
 //   [cluster]
 //   partitions = 1024                      # Q
 //   cluster_id = "dynamo"                  # names the cluster; sealed peer messages carry it
+//   gossip_ms = 1000                       # each node gossips its membership view this often
 //   secret_file = "secret"                 # the cluster secret (or secret = "..." inline; or neither:
 //                                          #   peer messages unauthenticated, docs/security.md)
 //   [[cluster.members]]                    # the initial members, in join order (self included)
@@ -47,7 +49,9 @@ struct NodeFileConfig {
   std::string data_dir;
   Engine engine = Engine::kRocksDb;
   std::uint32_t partitions = limits::kDefaultPartitions;
-  std::vector<net::MemberAddress> members;  // join order; self is one of them (same fields)
+  std::vector<net::MemberAddress> members;  // join order; self is one of them (same fields), unless join
+  bool join = false;                        // node.join: not an initial member; joins by `dynamo admin join`
+  std::uint32_t gossip_ms = 1000;           // cluster.gossip_ms: one gossip exchange per period (§4.8.1)
   std::vector<StoreConfig> stores;          // "default" among them
   NodeTiming timing;
   NodeLimits limits;

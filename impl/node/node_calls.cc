@@ -53,6 +53,8 @@ void NodeRuntime::Impl::on_client_bytes(std::uint64_t origin, const std::string&
             answer_batch_entry(id, ring_info(c.request_id));
           } else if constexpr (std::is_same_v<C, net::StatusCall>) {
             answer_batch_entry(id, status_info(c.request_id));
+          } else if constexpr (std::is_same_v<C, net::AdminCall>) {
+            on_admin(id, c);
           } else {
             Call started{BatchOrigin{id, c.request_id}, std::move(c), Clock::now(), 0, {}};
             start_call(std::move(started));
@@ -107,11 +109,9 @@ void NodeRuntime::Impl::forward(std::uint64_t number, Call& call) {
     if (target == config.self.member.id) continue;
     auto& connection = forward_connections[target];
     if (!connection) {
-      const net::MemberAddress* member = nullptr;
-      for (const auto& m : config.members)
-        if (m.member.id == target) member = &m;
-      if (member == nullptr) continue;
-      auto opened = client::Connection::open({member->client_address,
+      const MemberEntry* member = member_entry(target);
+      if (member == nullptr || member->addresses.client.empty()) continue;
+      auto opened = client::Connection::open({member->addresses.client,
                                               config.tick_ms * config.timing.request_timeout * 2, 1024});
       if (!opened.ok()) continue;
       connection = std::move(opened).value();
@@ -193,7 +193,16 @@ net::RingInfo NodeRuntime::Impl::ring_info(std::uint64_t request_id) const {
   net::RingInfo info;
   info.request_id = request_id;
   info.partitions = config.partitions;
-  info.members = config.members;
+  // The ring the core serves, in its join order (a client rebuilds it with Ring::build), with each
+  // member's addresses from the view; and the whole view, for `dynamo ring`.
+  for (const auto& m : core->config().ring->members()) {
+    const MemberEntry* entry = member_entry(m.id);
+    info.members.push_back({m, entry ? entry->addresses.peer : "", entry ? entry->addresses.client : "",
+                            entry ? entry->addresses.http : ""});
+  }
+  info.view = gossiper->view();
+  const NodeStats stats = core->stats();
+  info.transfers_pending = stats.keys_not_owned + stats.transfers_in_flight;
   for (const auto& store : config.stores)
     info.stores.push_back({store.name, store.quorum.n, store.quorum.r, store.quorum.w,
                            store.replica_durability == Durability::kDurable, store.max_value_bytes});
@@ -214,12 +223,19 @@ net::StatusInfo NodeRuntime::Impl::status_info(std::uint64_t request_id) const {
   info.handoffs_in_flight = stats.handoffs_in_flight;
   info.read_repairs = stats.read_repairs;
   info.dropped_messages = stats.dropped_messages + peers->dropped();
+  info.merkle_exchanges = stats.merkle_exchanges;
+  info.merkle_keys_repaired = stats.merkle_keys_repaired;
+  info.merkle_bytes_sent = stats.merkle_bytes_sent;
+  info.tombstones_reaped = stats.tombstones_reaped;
+  info.keys_not_owned = stats.keys_not_owned;
   return info;
 }
 
 void NodeRuntime::Impl::update_gauges() {
   const NodeStats stats = core->stats();
-  metrics.set_node_gauges(stats.pending_hints, stats.requests_in_flight, stats.read_repairs);
+  metrics.set_node_gauges({stats.pending_hints, stats.requests_in_flight, stats.read_repairs, stats.merkle_exchanges,
+                           stats.merkle_keys_repaired, stats.merkle_bytes_sent, stats.keys_transferred,
+                           stats.tombstones_reaped, stats.keys_not_owned});
 }
 
 }  // namespace dynamo::node

@@ -39,10 +39,11 @@ Result<std::unique_ptr<NodeRuntime>> NodeRuntime::open(NodeFileConfig config) {
   const NodeFileConfig& c = impl->config;
   set_log_identity(c.self.member.id);
 
-  std::vector<Member> members;
-  for (const auto& m : c.members) members.push_back(m.member);
-  auto ring = Ring::build(members, c.partitions);
-  if (!ring.ok()) return ring.error();
+  // The membership this node starts with, and the ring the core serves (membership_runtime.cc).
+  auto view = load_membership(c);
+  if (!view.ok()) return view.error();
+  auto ring = target_ring(view.value(), c.partitions);
+  if (!ring.ok()) return Error{"the membership view gives no ring: " + ring.error().message};
   auto epoch = epoch_for(c);
   if (!epoch.ok()) return epoch.error();
   impl->epoch = epoch.value();
@@ -62,14 +63,21 @@ Result<std::unique_ptr<NodeRuntime>> NodeRuntime::open(NodeFileConfig config) {
   if (!storage.ok()) return storage.error();
   impl->storage = std::make_unique<StorageWorker>(std::move(storage).value(), impl->inbox);
 
+  // Gossip: the configuration's members are the seeds (§4.8.2); the seed of the PRNG is the epoch,
+  // so each life of a node picks its own peers.
+  GossipConfig gossip_config{c.self.member.id, {}};
+  for (const auto& m : c.members) gossip_config.seeds.push_back(SeedPeer{m.member.id, m.peer_address});
+  if (Status s = Gossiper::validate(gossip_config, view.value()); !s.ok()) return s.error();
+  impl->gossiper.emplace(std::move(gossip_config), view.value(), impl->epoch);
+
   std::map<std::string, std::string> peer_addresses;
-  for (const auto& m : c.members)
-    if (m.member.id != c.self.member.id) peer_addresses[m.member.id] = m.peer_address;
+  for (const auto& [id, entry] : view.value().members)
+    if (id != c.self.member.id && entry.status != MemberStatus::kRemoved) peer_addresses[id] = entry.addresses.peer;
   if (!c.secret.empty()) {
-    // Sealed peer messages (docs/security.md): every member but this node may send to it.
+    // Sealed peer messages (docs/security.md): everyone in the view may send; an authentic sender
+    // outside it may only ask to join or gossip (on_peer_bytes).
     std::set<std::string> senders;
-    for (const auto& m : c.members)
-      if (m.member.id != c.self.member.id) senders.insert(m.member.id);
+    for (const auto& [id, entry] : view.value().members) senders.insert(id);
     const net::ClusterKey key{c.cluster_id, c.secret};
     auto sealer = net::Sealer::create(key, c.self.member.id, impl->epoch);
     if (!sealer.ok()) return sealer.error();
@@ -124,6 +132,12 @@ void NodeRuntime::run(const std::atomic<bool>& stop) {
           std::chrono::system_clock::now().time_since_epoch());
       impl.apply(impl.core->on_tick(static_cast<std::uint64_t>(wall.count())));
       impl.update_gauges();
+      impl.check_leave_drained();
+      impl.expire_join();
+      if (Clock::now() >= impl.next_gossip) {
+        impl.gossip_tick();
+        impl.next_gossip = Clock::now() + std::chrono::milliseconds(impl.config.gossip_ms);
+      }
       next_tick += tick;
       if (next_tick < Clock::now()) next_tick = Clock::now() + tick;  // fell behind: skip, do not burst
     }
@@ -161,16 +175,22 @@ void NodeRuntime::Impl::on_event(Event& event) {
 void NodeRuntime::Impl::on_peer_bytes(const std::string& bytes) {
   std::string_view payload = bytes;
   std::string sealed_by;  // the sender the MAC vouches for
+  bool member = true;     // without a secret, anyone who reaches the port is (docs/security.md)
   if (opener) {
     auto opened = opener->open(bytes);
     if (!opened.ok()) return refuse_peer_message(opened.error().message);
     payload = opened.value().payload;
     sealed_by = opened.value().from;
+    member = opened.value().member;
   } else if (net::looks_sealed(bytes)) {
     return refuse_peer_message(
         "peer auth: a sealed message, but this node has no cluster secret; configure the same secret on every "
         "node (docs/security.md)");
   }
+  if (net::peek_kind(payload) == net::TopKind::kMembership) return on_membership_bytes(payload, sealed_by);
+  if (!member)
+    return refuse_peer_message("peer auth: " + sealed_by + " is not in this node's membership view; it may ask to join "
+                               "(`dynamo admin join`), nothing else");
   auto batch = net::decode_peer_batch(payload);
   if (!batch.ok()) {
     // A peer cannot be answered (one-way); log the first few, then every thousandth.

@@ -15,6 +15,28 @@ struct PeerTransport::Impl {
   nng_socket pull = NNG_SOCKET_INITIALIZER;
   nng_aio* recv_aio = nullptr;
   std::map<std::string, nng_socket> push;
+  std::map<std::string, std::string> addresses;  // id -> the address its PUSH socket dials
+
+  Status dial(const std::string& id, const std::string& address) {
+    if (auto it = push.find(id); it != push.end()) {
+      if (addresses[id] == address) return {};
+      nng_close(it->second);
+      push.erase(it);
+    }
+    nng_socket socket = NNG_SOCKET_INITIALIZER;
+    if (int rv = nng_push0_open(&socket); rv != 0)
+      return Error{std::string("cannot open a PUSH socket: ") + nng_strerror(rv)};
+    nng_socket_set_int(socket, NNG_OPT_SENDBUF, 1024);
+    nng_socket_set_ms(socket, NNG_OPT_RECONNMINT, 20);
+    nng_socket_set_ms(socket, NNG_OPT_RECONNMAXT, 500);
+    if (int rv = nng_dial(socket, address.c_str(), nullptr, NNG_FLAG_NONBLOCK); rv != 0) {
+      nng_close(socket);
+      return Error{"cannot dial peer " + id + " at " + address + ": " + nng_strerror(rv)};
+    }
+    push[id] = socket;
+    addresses[id] = address;
+    return {};
+  }
 
   ~Impl() {
     if (recv_aio != nullptr) {
@@ -58,22 +80,15 @@ Result<std::unique_ptr<PeerTransport>> PeerTransport::start(const std::string& l
                  (rv == NNG_EADDRINUSE ? " (another process holds the port: is a node already running?)" : "")};
   if (int rv = nng_aio_alloc(&impl.recv_aio, &Impl::on_recv, &impl); rv != 0)
     return Error{std::string("cannot allocate an NNG aio: ") + nng_strerror(rv)};
-  for (const auto& [id, address] : peers) {
-    nng_socket socket = NNG_SOCKET_INITIALIZER;
-    if (int rv = nng_push0_open(&socket); rv != 0)
-      return Error{std::string("cannot open a PUSH socket: ") + nng_strerror(rv)};
-    impl.push[id] = socket;
-    nng_socket_set_int(socket, NNG_OPT_SENDBUF, 1024);
-    nng_socket_set_ms(socket, NNG_OPT_RECONNMINT, 20);
-    nng_socket_set_ms(socket, NNG_OPT_RECONNMAXT, 500);
-    if (int rv = nng_dial(socket, address.c_str(), nullptr, NNG_FLAG_NONBLOCK); rv != 0)
-      return Error{"cannot dial peer " + id + " at " + address + ": " + nng_strerror(rv)};
-  }
+  for (const auto& [id, address] : peers)
+    if (Status s = impl.dial(id, address); !s.ok()) return s.error();
   nng_recv_aio(impl.pull, impl.recv_aio);
   return transport;
 }
 
 PeerTransport::~PeerTransport() = default;
+
+Status PeerTransport::connect(const std::string& id, const std::string& address) { return impl_->dial(id, address); }
 
 bool PeerTransport::send(const std::string& id, const std::string& bytes) {
   auto it = impl_->push.find(id);

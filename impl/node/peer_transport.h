@@ -30,6 +30,9 @@ class PeerTransport {
   PeerTransport(const PeerTransport&) = delete;
   PeerTransport& operator=(const PeerTransport&) = delete;
 
+  // Dials `id` at `address` unless it is dialed there already (a member that joined, or a seed);
+  // a new address replaces the old socket. Called from the event loop's thread, as send is.
+  Status connect(const std::string& id, const std::string& address);
   // Queues `bytes` for peer `id`; false (and counted) when it had to be dropped.
   bool send(const std::string& id, const std::string& bytes);
   std::uint64_t dropped() const { return dropped_.load(); }

@@ -8,7 +8,9 @@ add_library(dynamo_node STATIC
   client_server.cc
   http_server.cc
   node_runtime.cc
-  node_calls.cc)
+  node_calls.cc
+  membership_runtime.cc
+  durable_file.cc)
 target_include_directories(dynamo_node PUBLIC ${PROJECT_SOURCE_DIR})
 # No dynamo_core or dynamo_store here: the executable links the core variant it wants (mutants).
 target_link_libraries(dynamo_node PUBLIC dynamo_node_config dynamo_client dynamo_http dynamo_wire dynamo_peer_auth

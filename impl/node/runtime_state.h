@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "impl/client/connection.h"
+#include "impl/core/gossip.h"
+#include "impl/core/membership.h"
 #include "impl/core/node.h"
 #include "impl/net/http_api.h"
 #include "impl/net/metrics.h"
@@ -47,6 +49,11 @@ struct Batch {
   net::ReplyBatch reply;
 };
 
+// The membership view a node starts with: its persisted one, else the configuration's initial members.
+Result<MembershipView> load_membership(const NodeFileConfig& config);
+// The largest N among the stores: a leave or removal may not leave fewer valid members.
+std::size_t largest_n(const std::vector<StoreConfig>& stores);
+
 struct NodeRuntime::Impl {
   NodeFileConfig config;
   std::uint64_t epoch = 0;
@@ -75,6 +82,19 @@ struct NodeRuntime::Impl {
   std::unique_ptr<net::Sealer> sealer;
   std::unique_ptr<net::Opener> opener;
   std::uint64_t unauthenticated_peer_messages = 0;
+  // Membership (membership_runtime.cc): the view and its gossip, a join under way, a leave.
+  std::optional<Gossiper> gossiper;
+  Clock::time_point next_gossip = Clock::now();
+  struct PendingJoin {
+    std::uint64_t ask_id = 0;
+    std::uint64_t batch = 0;       // the admin call's batch and request id, answered later
+    std::uint64_t request_id = 0;
+    std::string seed;
+    Clock::time_point deadline;
+  };
+  std::optional<PendingJoin> pending_join;
+  std::uint64_t next_ask = 1;
+  std::optional<std::uint64_t> leave_pass;  // anti-entropy passes done when this node began to leave
 
   // node_runtime.cc
   void apply(Effects effects);
@@ -82,6 +102,17 @@ struct NodeRuntime::Impl {
   void on_event(Event& event);
   void on_peer_bytes(const std::string& bytes);
   void refuse_peer_message(const std::string& reason);
+  // membership_runtime.cc
+  const MemberEntry* member_entry(const std::string& id) const;
+  void send_membership(const std::string& to, const std::string& address,
+                       std::variant<GossipMessage, net::JoinAsk, net::JoinAnswer> body);
+  void gossip_tick();
+  void on_membership_bytes(std::string_view payload, const std::string& sealed_by);
+  void membership_changed(const MembershipView& before);
+  void adopt_target_ring();
+  void check_leave_drained();
+  void on_admin(std::uint64_t batch, const net::AdminCall& call);
+  void expire_join();
   // node_calls.cc
   void on_client_bytes(std::uint64_t origin, const std::string& bytes);
   void on_http(std::uint64_t origin, const net::HttpRequest& request);
