@@ -17,6 +17,7 @@
 
 #include <toml++/toml.h>
 
+#include "impl/core/merkle_tree.h"
 #include "impl/net/peer_auth.h"
 #include "impl/node/cluster_secret.h"
 
@@ -449,6 +450,7 @@ StoreConfig default_store(std::size_t members) {
 }
 
 Status read_stores(const Reader& in, const toml::table& root, NodeFileConfig& config) {
+  // A joining node checks N against the cluster it joins (which must already hold N replicas).
   const std::size_t members = config.members.size();
   auto stores = in.table(root, "stores", "stores");
   if (!stores.ok()) return stores.error();
@@ -523,7 +525,7 @@ Status read_timing(const Reader& in, const toml::table& root, NodeFileConfig& co
   const toml::table& t = *timing.value();
   if (Status s = in.known_keys(t, "timing",
                                {"tick_ms", "request_timeout", "suspect_for", "hint_scan_every", "handoff_timeout",
-                                "flush_every", "anti_entropy_every"});
+                                "flush_every", "anti_entropy_every", "reap_settle", "reap_grace_ms"});
       !s.ok())
     return s;
   if (Status s = in.integer(t, "tick_ms", "timing.tick_ms", 1, kMaxTickMs, config.tick_ms); !s.ok()) return s;
@@ -534,8 +536,13 @@ Status read_timing(const Reader& in, const toml::table& root, NodeFileConfig& co
                             {"hint_scan_every", &n.hint_scan_every},
                             {"handoff_timeout", &n.handoff_timeout},
                             {"flush_every", &n.flush_every},
-                            {"anti_entropy_every", &n.anti_entropy_every}})
+                            {"anti_entropy_every", &n.anti_entropy_every},
+                            {"reap_settle", &n.reap_settle}})
     if (Status s = in.integer(t, key, "timing." + std::string(key), 1, kMaxTicks, *field); !s.ok()) return s;
+  // Milliseconds, not ticks; 0 turns reaping off (docs/reaping.md). At most a year.
+  if (Status s = in.integer(t, "reap_grace_ms", "timing.reap_grace_ms", 0, Int{365} * 24 * 3600 * 1000, n.reap_grace_ms);
+      !s.ok())
+    return s;
   return {};
 }
 
@@ -546,7 +553,7 @@ Status read_limits(const Reader& in, const toml::table& root, NodeFileConfig& co
   const toml::table& t = *table.value();
   if (Status s = in.known_keys(t, "limits",
                                {"max_pending_hints_per_target", "max_requests_in_flight", "handoffs_per_scan",
-                                "anti_entropy_keys_per_round"});
+                                "anti_entropy_keys_per_round", "merkle_tree_depth", "merkle_exchanges_per_round"});
       !s.ok())
     return s;
   NodeLimits& l = config.limits;
@@ -554,10 +561,16 @@ Status read_limits(const Reader& in, const toml::table& root, NodeFileConfig& co
        {std::pair<std::string_view, std::size_t*>{"max_pending_hints_per_target", &l.max_pending_hints_per_target},
         {"max_requests_in_flight", &l.max_requests_in_flight},
         {"handoffs_per_scan", &l.handoffs_per_scan},
-        {"anti_entropy_keys_per_round", &l.anti_entropy_keys_per_round}})
+        {"anti_entropy_keys_per_round", &l.anti_entropy_keys_per_round},
+        {"merkle_exchanges_per_round", &l.merkle_exchanges_per_round}})
     if (Status s = in.integer(t, key, "limits." + std::string(key), 1, std::numeric_limits<Int>::max(), *field);
         !s.ok())
       return s;
+  // The same on every node of a cluster (trees of different shapes cannot be compared).
+  if (Status s = in.integer(t, "merkle_tree_depth", "limits.merkle_tree_depth", 1, merkle_limits::kMaxDepth,
+                            l.merkle_tree_depth);
+      !s.ok())
+    return s;
   return {};
 }
 
@@ -827,13 +840,17 @@ std::string render_node_config(const NodeFileConfig& config) {
       << "hint_scan_every = " << t.hint_scan_every << "\n"
       << "handoff_timeout = " << t.handoff_timeout << "\n"
       << "flush_every = " << t.flush_every << "\n"
-      << "anti_entropy_every = " << t.anti_entropy_every << "\n";
+      << "anti_entropy_every = " << t.anti_entropy_every << "\n"
+      << "reap_settle = " << t.reap_settle << "\n"
+      << "reap_grace_ms = " << t.reap_grace_ms << "\n";
   const NodeLimits& l = config.limits;
   out << "\n[limits]\n"
       << "max_pending_hints_per_target = " << l.max_pending_hints_per_target << "\n"
       << "max_requests_in_flight = " << l.max_requests_in_flight << "\n"
       << "handoffs_per_scan = " << l.handoffs_per_scan << "\n"
-      << "anti_entropy_keys_per_round = " << l.anti_entropy_keys_per_round << "\n";
+      << "anti_entropy_keys_per_round = " << l.anti_entropy_keys_per_round << "\n"
+      << "merkle_tree_depth = " << l.merkle_tree_depth << "\n"
+      << "merkle_exchanges_per_round = " << l.merkle_exchanges_per_round << "\n";
   return out.str();
 }
 

@@ -44,13 +44,16 @@ bool same(const net::MemberAddress& a, const net::MemberAddress& b) {
   const auto &t = a.timing, &u = b.timing;
   if (t.request_timeout != u.request_timeout || t.suspect_for != u.suspect_for ||
       t.hint_scan_every != u.hint_scan_every || t.handoff_timeout != u.handoff_timeout ||
-      t.flush_every != u.flush_every || t.anti_entropy_every != u.anti_entropy_every)
+      t.flush_every != u.flush_every || t.anti_entropy_every != u.anti_entropy_every ||
+      t.reap_grace_ms != u.reap_grace_ms || t.reap_settle != u.reap_settle)
     return ::testing::AssertionFailure() << "timing differs";
   const auto &l = a.limits, &m = b.limits;
   if (l.max_pending_hints_per_target != m.max_pending_hints_per_target ||
       l.max_requests_in_flight != m.max_requests_in_flight || l.handoffs_per_scan != m.handoffs_per_scan ||
-      l.anti_entropy_keys_per_round != m.anti_entropy_keys_per_round)
+      l.anti_entropy_keys_per_round != m.anti_entropy_keys_per_round ||
+      l.merkle_tree_depth != m.merkle_tree_depth || l.merkle_exchanges_per_round != m.merkle_exchanges_per_round)
     return ::testing::AssertionFailure() << "limits differ";
+  if (a.join != b.join || a.gossip_ms != b.gossip_ms) return ::testing::AssertionFailure() << "membership keys differ";
   return ::testing::AssertionSuccess();
 }
 
@@ -383,6 +386,41 @@ TEST(ConfigFileErrors, WrongTypes) {
                       "must be a string, not a boolean");
   EXPECT_CONFIG_ERROR(good_with("partitions = 256", "partitions = 1979-05-27"), "node.toml:13: cluster.partitions:",
                       "must be an integer, not a date");
+}
+
+TEST(ConfigFile, MembershipAntiEntropyAndReapingKeys) {
+  // A joining node: [[cluster.members]] is the cluster it joins, without itself.
+  std::string joiner = good_with("http = \"127.0.0.1:7110\"\n\n[cluster]", "http = \"127.0.0.1:7110\"\njoin = true\n\n[cluster]");
+  EXPECT_CONFIG_ERROR(joiner, "node.toml:24: cluster.members[1]", "node.join = true says it joins later");
+  // n4, not among the members, joins them.
+  joiner = with(kGood, "[node]\nid = \"n2\"", "[node]\nid = \"n4\"");
+  joiner = with(joiner, "peer = \"tcp://127.0.0.1:7111\"\nclient = \"tcp://127.0.0.1:7112\"\nhttp = \"127.0.0.1:7110\"\n\n[cluster]",
+                "peer = \"tcp://127.0.0.1:7131\"\nclient = \"tcp://127.0.0.1:7132\"\nhttp = \"127.0.0.1:7130\"\njoin = true\n\n[cluster]");
+  auto parsed = parse_node_config(joiner, "node.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_TRUE(parsed.value().join);
+  EXPECT_EQ(parsed.value().members.size(), 3u);
+  auto again = parse_node_config(render_node_config(parsed.value()), "rendered.toml");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(equal(parsed.value(), again.value()));
+
+  auto tuned = parse_node_config(good_with("partitions = 256", "partitions = 256\ngossip_ms = 250") +
+                                     "merkle_tree_depth = 3\nmerkle_exchanges_per_round = 9\n",
+                                 "node.toml");
+  ASSERT_TRUE(tuned.ok()) << tuned.error().message;
+  EXPECT_EQ(tuned.value().gossip_ms, 250u);
+  EXPECT_EQ(tuned.value().limits.merkle_tree_depth, 3);
+  EXPECT_EQ(tuned.value().limits.merkle_exchanges_per_round, 9u);
+  auto reaping = parse_node_config(good_with("anti_entropy_every = 101", "anti_entropy_every = 101\nreap_grace_ms = 0\nreap_settle = 7"),
+                                   "node.toml");
+  ASSERT_TRUE(reaping.ok()) << reaping.error().message;
+  EXPECT_EQ(reaping.value().timing.reap_grace_ms, 0u);  // 0 turns reaping off
+  EXPECT_EQ(reaping.value().timing.reap_settle, 7u);
+  EXPECT_CONFIG_ERROR(good_with("partitions = 256", "partitions = 256\ngossip_ms = 5"), "node.toml:14: cluster.gossip_ms:",
+                      "5 is outside 10..600000");
+  EXPECT_CONFIG_ERROR(good_with("anti_entropy_keys_per_round = 8", "anti_entropy_keys_per_round = 8\nmerkle_tree_depth = 6"),
+                      "node.toml:66: limits.merkle_tree_depth:", "6 is outside 1..5");
+  EXPECT_CONFIG_ERROR(good_with("[node]\n", "[node]\njoin = 1\n"), "node.toml:3: node.join:", "must be true or false");
 }
 
 TEST(ConfigFileErrors, IntegerRanges) {
