@@ -203,6 +203,48 @@ class KillUnderLoad(unittest.TestCase):
             c.close()
 
 
+def metric(cluster, node, name):
+    _, _, body = cluster.http_request(node, "GET", "/metrics", timeout=5)
+    for line in body.decode().splitlines():
+        if line.startswith(name + " "):
+            return int(float(line.split()[1]))
+    return None
+
+
+class DeletedKeysAreReaped(unittest.TestCase):
+    """Deleted keys do not cost storage for ever (docs/reaping.md): once the grace has passed and
+    every member agreed, every replica drops the tombstones; the keys stay deleted."""
+
+    def test_tombstones_are_reaped_and_nothing_comes_back(self):
+        work = fresh_dir(WORK, "reap")
+        c = Cluster(DYNAMO, work, base_port=18200, n=3, r=2, w=3,
+                    timing={"anti_entropy_every": 10, "reap_grace_ms": 500, "reap_settle": 20})
+        keys = [f"gone-{i}" for i in range(20)]
+        try:
+            c.start()
+            for key in keys:
+                c.cli("put", key, "doomed", check=True)
+                got = json.loads(c.cli("get", key, "--json", check=True).stdout)
+                c.cli("delete", key, "--context", got["context"], "--w", "3", check=True)
+            c.cli("put", "kept", "alive", check=True)
+            deadline = time.time() + 30
+            reaped = 0
+            while time.time() < deadline:
+                reaped = sum(metric(c, node, "dynamo_tombstones_reaped_total") or 0 for node in c.nodes)
+                if reaped >= 3 * len(keys):
+                    break
+                time.sleep(0.5)
+            print(f"tombstones reaped on the three replicas: {reaped} (of {3 * len(keys)})")
+            self.assertGreaterEqual(reaped, 3 * len(keys), "every replica must drop every tombstone")
+            for key in keys:
+                self.assertEqual(c.cli("get", key).returncode, 3, f"{key} must stay deleted")
+            self.assertEqual(c.cli("get", "kept", "--value-only", check=True).stdout, "alive")
+            stop_cleanly(c)
+        finally:
+            c.stop()
+            c.close()
+
+
 if __name__ == "__main__":
     DYNAMO, WORKLOAD, WORK, unittest_argv = parse_args(sys.argv)
     unittest.main(argv=unittest_argv, verbosity=2)
