@@ -95,11 +95,14 @@ void NodeRuntime::Impl::on_membership_bytes(std::string_view payload, const std:
     return refuse_peer_message("peer auth: a membership message sealed by " + sealed_by + " names " + m.from);
   const MembershipView before = gossiper->view();
   if (auto* gossip = std::get_if<GossipMessage>(&m.body)) {
-    // Gossip from a sender this view does not know yet is fine: it holds the secret, and a merge
-    // only ever adds what the views agree on (a join-semilattice).
+    // Gossip from a sender this view does not know yet is merged: it holds the secret, and a merge
+    // only ever moves entries forward (a join-semilattice). It is answered only once the view knows
+    // the sender, and at the address the view gives: a stranger cannot make this node dial anywhere.
     auto reply = gossiper->on_gossip(m.from, *gossip);
     if (!reply.ok()) return refuse_peer_message("gossip from " + m.from + ": " + reply.error().message);
-    if (reply.value()) send_membership(m.from, m.from_peer_address, std::move(*reply.value()));
+    const MemberEntry* sender = gossiper->view().find(m.from);
+    if (reply.value() && sender && sender->status != MemberStatus::kRemoved)
+      send_membership(m.from, sender->addresses.peer, std::move(*reply.value()));
   } else if (auto* ask = std::get_if<net::JoinAsk>(&m.body)) {
     net::JoinAnswer answer{ask->ask_id, "", {}};
     if (ask->request.id != m.from) {
