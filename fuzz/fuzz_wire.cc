@@ -1,14 +1,15 @@
 // Fuzzes the wire codec (impl/net/wire.h): every byte a peer or client sends reaches one of its
 // decoders first, so any bytes must give a batch or an Error starting "wire: ", never a crash, a
 // hang or unbounded memory. The first input byte picks the decoder (0 PeerBatch, 1 ClientBatch,
-// 2 ReplyBatch, 3 context; the seed corpus files start with it), the rest is the message, which is
-// so unaligned, as a network buffer may be.
+// 2 ReplyBatch, 3 context, 4 MembershipMessage, 5 the persisted view; the seed corpus files start
+// with it), the rest is the message, which is so unaligned, as a network buffer may be.
 //
 // Properties, on top of "no crash" (ASan+UBSan):
 //   * whatever decodes re-encodes to bytes that decode again, to a batch that encodes to the same
 //     bytes (decode . encode . decode == decode, compared through the deterministic encoding);
 //   * every context and version decoded passes the core's own checks (message_checks.h), and every
-//     peer message can be checked without a crash.
+//     peer message can be checked without a crash; every membership view but a gossip syn's passes
+//     the core's validate_view.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -60,6 +61,16 @@ void check_decoded(const ReplyBatch& batch) {
 
 void check_decoded(const CausalContext& context) { require(check_context(context).ok()); }
 
+void check_decoded(const MembershipView& view) { require(validate_view(view).ok()); }
+
+void check_decoded(const MembershipMessage& message) {
+  if (const auto* g = std::get_if<GossipMessage>(&message.body)) {
+    if (g->kind != GossipKind::kSyn) check_decoded(g->view);
+  } else if (const auto* a = std::get_if<JoinAnswer>(&message.body)) {
+    if (a->error.empty()) check_decoded(a->view);
+  }
+}
+
 template <class Decode, class Encode>
 void round_trip(std::string_view bytes, Decode decode, Encode encode) {
   const auto first = decode(bytes, kReadLimits);
@@ -79,11 +90,13 @@ void round_trip(std::string_view bytes, Decode decode, Encode encode) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 6) {
     case 0: round_trip(bytes, decode_peer_batch, encode_peer_batch); break;
     case 1: round_trip(bytes, decode_client_batch, encode_client_batch); break;
     case 2: round_trip(bytes, decode_reply_batch, encode_reply_batch); break;
-    default: round_trip(bytes, decode_context, encode_context); break;
+    case 3: round_trip(bytes, decode_context, encode_context); break;
+    case 4: round_trip(bytes, decode_membership_message, encode_membership_message); break;
+    default: round_trip(bytes, decode_view, encode_view); break;
   }
   return 0;
 }
