@@ -4,7 +4,9 @@
 //
 // Properties, on top of "no crash" (ASan+UBSan):
 //   * every error starts with "peer auth: ";
-//   * what opens came from a member, and its payload lies inside the input, right before the MAC;
+//   * what opens says truly whether its sender is a member (an authentic non-member, a joiner, is
+//     reported, not refused), names a sender that is a node id, and its payload lies inside the
+//     input, right before the MAC;
 //   * what opened once never opens again (replay), whatever the opener saw in between;
 //   * the input sealed by a Sealer with the same key opens to itself; with one byte changed anywhere
 //     (chosen by the input) it does not.
@@ -41,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto opened = o.open(input);
   if (opened.ok()) {
     const Opened& m = opened.value();
-    require(m.from == "n2" || m.from == "n3");
+    require(m.member == (m.from == "n2" || m.from == "n3"));
+    require(!m.from.empty() && m.from != "n1");
     require(m.counter >= 1);
     require(m.payload.data() >= input.data() &&
             m.payload.data() + m.payload.size() + kSealMacBytes == input.data() + input.size());
