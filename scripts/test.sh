@@ -26,7 +26,7 @@ declare -A budget=([default]=${DYNAMO_BUDGET_DEFAULT:-2400} [asan]=${DYNAMO_BUDG
 declare -A selection=([default]="" [asan]="-LE 'mutation|tla|slow'" [fuzz]="-L fuzz")
 # Under the sanitizers each property runs 250 cases (they hunt memory errors, and run ~10x slower);
 # the default stage runs the full 1,000. A seed is still drawn and printed unless RC_PARAMS has one.
-declare -A environment=([default]="" [asan]="RC_PARAMS='max_success=250 ${RC_PARAMS:-}'" [fuzz]="")
+declare -A environment=([default]="" [asan]="RC_PARAMS='max_success=250 ${RC_PARAMS:-}' LSAN_OPTIONS='suppressions=$root/scripts/lsan.supp:print_suppressions=0'" [fuzz]="")
 # After a stage: the seed every property test drew, and the TLC results, read from CTest's log
 # (passing tests' output is not shown otherwise), so a CI log always says what ran.
 report() {
