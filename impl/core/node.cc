@@ -219,8 +219,10 @@ Effects Node::on_client_request(const std::string& client, const ClientRequest& 
 
 Effects Node::on_message(const std::string& from, const PeerMessage& message) {
   Effects out;
-  // A node that left before this one joined is unknown to it, yet may still hand keys over to it.
-  const bool may_be_unknown = std::holds_alternative<TransferKey>(message);
+  // A node that left before this one joined (or whose join this node never saw) is unknown to it,
+  // yet may still hand keys over to it: its data (TransferKey) and the hints it keeps for a node
+  // that is gone (Handoff, hint_destination). Both are durable merges, answered to the sender.
+  const bool may_be_unknown = std::holds_alternative<TransferKey>(message) || std::holds_alternative<Handoff>(message);
   if (from.empty() || (!known_node(from) && !may_be_unknown) || !check_peer_message(message).ok()) {
     ++counters_.dropped_messages;
     return out;

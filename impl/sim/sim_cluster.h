@@ -98,6 +98,8 @@ class Cluster {
   void spread_ring(std::size_t except);  // every other node learns ring_ after a gossip delay
   void deliver_ring_news();
   std::optional<std::string> membership_divergence();
+  // The storage ops each node has waiting, named (" n2: ReadKey ScanKeys"), for a liveness failure.
+  std::string queued_ops() const;
 
   // sim_nodes.cc
   NodeSlot* node(const std::string& id);

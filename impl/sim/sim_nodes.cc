@@ -100,6 +100,19 @@ void Cluster::process(NodeSlot& slot, Effects effects) {
   }
 }
 
+std::string Cluster::queued_ops() const {
+  static constexpr const char* kNames[] = {"ReadKey", "MergeVersions", "PutState",  "AddHint",    "DeleteHint",
+                                           "ScanHints", "ScanKeys",    "Sync",      "ReleaseKey", "ReapKey"};
+  static_assert(std::size(kNames) == std::variant_size_v<StorageRequest>, "a name per storage request");
+  std::string out;
+  for (const auto& slot : nodes_) {
+    if (slot.queued.empty()) continue;
+    out += " " + slot.id + ":";
+    for (const auto& op : slot.queued) out += std::string(" ") + kNames[op.request.index()];
+  }
+  return out;
+}
+
 void Cluster::release_storage(NodeSlot& slot) {
   // Each tick, a random number of the waiting ops complete, in random order: the shell's freedom in
   // effects.h (reordering, group commit), which the core's ordering contract must survive.

@@ -113,10 +113,12 @@ void Cluster::liveness_phase() {
       std::optional<std::string> why;
       if (!clients_idle()) why = "client operations still in flight";
       else if (std::any_of(nodes_.begin(), nodes_.end(), [](const NodeSlot& n) { return !n.queued.empty(); }))
-        why = "storage operations still in flight";
+        why = "storage operations still in flight:" + queued_ops();
       else why = settled();
       if (!why) break;
       if (now_ - from >= schedule_.liveness_ticks) {
+        // Ops in flight at the last tick may be periodic scans; say what else was not settled.
+        if (why->starts_with("storage")) why = *why + (settled() ? "; and " + *settled() : "; replicas converged");
         fail("no convergence within " + std::to_string(schedule_.liveness_ticks) + " ticks after faults stopped: " + *why);
         break;
       }
