@@ -13,6 +13,7 @@ packages=(
   libtomlplusplus-dev                 # toml++: the node configuration file (impl/node/config_file.cc)
   capnproto libcapnp-dev              # the wire format (spec/dynamo.capnp, impl/net/wire.cc)
   libnng-dev                          # NNG: node and client transport, the HTTP server
+  libgoogle-perftools-dev             # tcmalloc_minimal: the node's allocator (DYNAMO_TCMALLOC)
   curl iproute2 iptables              # the end-to-end tests: curl against the HTTP API, netns partitions
   python3                             # spec/reference: independent checks of the vectors
   default-jre-headless                # TLC (the jar itself comes from ../shared/tools, never the repo)
