@@ -134,5 +134,28 @@ TEST(RocksDbPowerLoss, EveryDurableWriteSurvivesDroppingUnsyncedData) {
   std::filesystem::remove_all(dir);
 }
 
+// The state cache (state_cache.h) holds only what the database holds: a write that fails must not
+// be read back from it. (Filling the cache before the write would show the failed version here.)
+TEST(RocksDbStateCache, AFailedWriteIsNotReadBack) {
+  auto dir = fresh_dir("cache_failed_write");
+  auto fs = std::make_shared<FaultFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  {
+    auto opened = RocksDbStore::open(RocksDbOptions{dir.string(), env.get()});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    auto store = std::move(opened).value();
+    ASSERT_TRUE(store->merge(key_of(1), {write_of(1)}, Durability::kDurable).ok());
+    ASSERT_EQ(store->read(key_of(1)).value().siblings.size(), 1u);  // cached
+    fs->deactivate();  // from now on every write fails
+    EXPECT_FALSE(store->merge(key_of(1), {write_of(2)}, Durability::kDurable).ok());
+    auto read = store->read(key_of(1));
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    ASSERT_EQ(read.value().siblings.size(), 1u) << "a write that failed is read back";
+    EXPECT_EQ(read.value().siblings[0].value, "value 1");
+  }
+  fs->reactivate();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dynamo::store

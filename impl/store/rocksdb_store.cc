@@ -81,14 +81,19 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& o
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, families, &handles, &db);
   if (!s.ok()) return rocks_error(options.path, "open", s);
   DYNAMO_CHECK(handles.size() == families.size());
-  std::unique_ptr<RocksDbStore> store(new RocksDbStore(options.path, db, std::move(handles)));
+  std::unique_ptr<RocksDbStore> store(new RocksDbStore(options.path, db, std::move(handles), options.cache_bytes));
   if (auto loaded = store->load_next_hint_sequence(); !loaded.ok()) return loaded.error();
   return store;
 }
 
 RocksDbStore::RocksDbStore(std::string path, rocksdb::DB* db,
-                           std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : path_(std::move(path)), db_(db), data_(handles[0]), hints_(handles[1]), handles_(std::move(handles)) {}
+                           std::vector<rocksdb::ColumnFamilyHandle*> handles, std::size_t cache_bytes)
+    : path_(std::move(path)),
+      db_(db),
+      data_(handles[0]),
+      hints_(handles[1]),
+      handles_(std::move(handles)),
+      cache_(cache_bytes) {}
 
 RocksDbStore::~RocksDbStore() {
   for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
@@ -121,11 +126,18 @@ Status RocksDbStore::write(rocksdb::ColumnFamilyHandle* family, std::string_view
 }
 
 Result<KeyState> RocksDbStore::read_locked(std::string_view key) {
+  if (auto cached = cache_.get(key)) return std::move(*cached);
   std::string bytes;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), data_, slice(key), &bytes);
-  if (s.IsNotFound()) return KeyState{};
+  if (s.IsNotFound()) {
+    // Kept too: a put of a new key reads it at the coordinator, then again in put_state.
+    cache_.put(key, KeyState{});
+    return KeyState{};
+  }
   if (!s.ok()) return rocks_error(path_, "read", s);
-  return decode_key_state(key, bytes);
+  auto state = decode_key_state(key, bytes);
+  if (state.ok()) cache_.put(key, state.value());  // a corrupt record is reported on every read
+  return state;
 }
 
 Result<KeyState> RocksDbStore::write_state_locked(std::string_view key, const KeyState& before,
@@ -137,18 +149,37 @@ Result<KeyState> RocksDbStore::write_state_locked(std::string_view key, const Ke
     return after;
   }
   if (empty_state(after)) {  // nothing left (a reaped key): the record goes
+    cache_.erase(key);
     if (auto s = write(data_, key, nullptr, durability, "delete"); !s.ok()) return s.error();
+    cache_.put(key, after);
     return after;
   }
   auto bytes = encode_key_state(key, after);
   if (!bytes.ok()) return bytes.error();
   DYNAMO_CHECK(decode_key_state(key, bytes.value()).ok());  // never write what cannot be read
+  // Out of the cache until the write is known to have happened (a failed write changes nothing in
+  // the database, storage.h invariant 5, and then the next read asks it again).
+  cache_.erase(key);
   if (auto s = write(data_, key, &bytes.value(), durability, "write"); !s.ok()) return s.error();
+  cache_.put(key, after);
   return after;
 }
 
 Result<KeyState> RocksDbStore::read(std::string_view key) {
-  return read_locked(key);  // a Get is atomic; no lock needed
+  // Under the lock: a read that missed the cache must not put back a state an update replaced
+  // between its Get and its fill.
+  std::lock_guard lock(mu_);
+  return read_locked(key);
+}
+
+std::uint64_t RocksDbStore::cache_hits() {
+  std::lock_guard lock(mu_);
+  return cache_.hits();
+}
+
+std::uint64_t RocksDbStore::cache_misses() {
+  std::lock_guard lock(mu_);
+  return cache_.misses();
 }
 
 Result<KeyState> RocksDbStore::update(std::string_view key, const StateChange& change, Durability durability) {
@@ -237,6 +268,8 @@ Status RocksDbStore::sync() {
 
 Status RocksDbStore::put_raw_for_test(std::string_view key, std::string_view bytes) {
   std::string copy(bytes);
+  std::lock_guard lock(mu_);
+  cache_.erase(key);
   return write(data_, key, &copy, Durability::kDurable, "raw write");
 }
 

@@ -11,8 +11,12 @@
 // durable (WAL recovery mode kPointInTimeRecovery). A buffered write reaches the OS page cache
 // before its call returns, so it survives the death of the process but not of the machine.
 //
+// Reads: the decoded states of recently used keys are kept in a write-through cache (state_cache.h,
+// `cache_bytes`), so a read of a hot key costs neither a memtable search nor a decode.
+//
 // Invariants: as storage.h. Every record written is decodable (checked before writing).
-// Thread safety: methods that read-modify-write hold one mutex; RocksDB itself is thread-safe.
+// Thread safety: reads and read-modify-writes hold one mutex (which also guards the cache);
+// RocksDB itself is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "impl/store/state_cache.h"
 #include "impl/store/storage.h"
 
 namespace rocksdb {
@@ -34,6 +39,7 @@ namespace dynamo::store {
 struct RocksDbOptions {
   std::string path;               // a directory; created if missing
   rocksdb::Env* env = nullptr;    // nullptr: the default environment (tests pass a fault-injecting one)
+  std::size_t cache_bytes = 64u << 20;  // the state cache's budget; 0: every read goes to RocksDB
 };
 
 class RocksDbStore final : public Storage {
@@ -54,11 +60,15 @@ class RocksDbStore final : public Storage {
 
   // Test hook: stores raw bytes as the key's record (durably), e.g. to check corruption handling.
   Status put_raw_for_test(std::string_view key, std::string_view bytes);
+  // Reads served from the state cache, and those that went to RocksDB.
+  std::uint64_t cache_hits();
+  std::uint64_t cache_misses();
 
  private:
   // The write path of merge and put_state (Storage::update).
   Result<KeyState> update(std::string_view key, const StateChange& change, Durability durability) override;
-  RocksDbStore(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  RocksDbStore(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+               std::size_t cache_bytes);
   Result<KeyState> read_locked(std::string_view key);
   Result<KeyState> write_state_locked(std::string_view key, const KeyState& before,
                                       const KeyState& after, Durability durability);
@@ -67,12 +77,13 @@ class RocksDbStore final : public Storage {
   Status load_next_hint_sequence();
 
   std::string path_;
-  std::mutex mu_;  // serialises read-modify-write (merge, put_state) and hint sequences
+  std::mutex mu_;  // serialises reads, read-modify-writes (merge, put_state), the cache and hint sequences
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* data_ = nullptr;
   rocksdb::ColumnFamilyHandle* hints_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::uint64_t next_hint_sequence_ = 1;
+  StateCache cache_;
 };
 
 // The hints column family's key for `id`: target length (1 byte), target, sequence (8 bytes, big
