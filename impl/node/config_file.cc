@@ -256,8 +256,8 @@ std::string endpoint_of(std::string_view address) {
 }
 
 const std::initializer_list<std::string_view> kMemberKeys = {"id", "data_centre", "weight", "peer", "client", "http"};
-const std::initializer_list<std::string_view> kNodeKeys = {"id",   "data_centre", "weight", "data_dir",
-                                                               "storage", "peer",   "client", "http", "join"};
+const std::initializer_list<std::string_view> kNodeKeys = {"id",      "data_centre", "weight", "data_dir", "storage",
+                                                               "cache_mb", "peer",       "client", "http",     "join"};
 
 // The member fields shared by [node] and [[cluster.members]]: id, data_centre, weight, addresses.
 Status read_member(const Reader& in, const toml::table& table, const std::string& prefix, net::MemberAddress& out) {
@@ -305,6 +305,7 @@ Status read_node(const Reader& in, const toml::table& root, NodeFileConfig& conf
     return in.fail(*t.get("storage"), "node.storage",
                    quoted(storage) + " is no storage engine; use \"rocksdb\" or \"memory\" (tests only)");
   }
+  if (Status s = in.integer(t, "cache_mb", "node.cache_mb", 0, 65536, config.cache_mb); !s.ok()) return s;
   if (Status s = in.boolean(t, "join", "node.join", config.join); !s.ok()) return s;
   bool has_dir = false;
   if (Status s = in.string(t, "data_dir", "node.data_dir", config.data_dir, &has_dir); !s.ok()) return s;

@@ -9,6 +9,7 @@
 //   weight = 1                             # capacity weight, 1..1000
 //   data_dir = "/var/lib/dynamo/n1"        # created if missing; holds RocksDB and the epoch file
 //   storage = "rocksdb"                    # or "memory" (tests only: nothing survives a restart)
+//   cache_mb = 64                          # hot key states kept decoded (0..65536 MiB; 0: none)
 //   peer = "tcp://127.0.0.1:7101"          # NNG URL other nodes send to
 //   client = "tcp://127.0.0.1:7102"        # NNG URL clients (CLI, client library) send to
 //   http = "127.0.0.1:7100"                # host:port of the HTTP API
@@ -48,6 +49,7 @@ struct NodeFileConfig {
   net::MemberAddress self;                  // this node: id, dc, weight and its three addresses
   std::string data_dir;
   Engine engine = Engine::kRocksDb;
+  std::size_t cache_mb = 64;  // RocksDB's cache of decoded key states (state_cache.h); 0: none
   std::uint32_t partitions = limits::kDefaultPartitions;
   std::vector<net::MemberAddress> members;  // join order; self is one of them (same fields), unless join
   bool join = false;                        // node.join: not an initial member; joins by `dynamo admin join`

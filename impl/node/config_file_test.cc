@@ -424,6 +424,14 @@ TEST(ConfigFile, MembershipAntiEntropyAndReapingKeys) {
 }
 
 TEST(ConfigFileErrors, IntegerRanges) {
+  EXPECT_CONFIG_ERROR(good_with("weight = 2", "weight = 2\ncache_mb = 65537"), "node.toml:6: node.cache_mb:",
+                      "65537 is outside 0..65536");
+  EXPECT_CONFIG_ERROR(good_with("weight = 2", "weight = 2\ncache_mb = -1"), "node.toml:6: node.cache_mb:",
+                      "-1 is outside 0..65536");
+  auto no_cache = parse_node_config(good_with("weight = 2", "weight = 2\ncache_mb = 0"), "node.toml");
+  ASSERT_TRUE(no_cache.ok()) << no_cache.error().message;
+  EXPECT_EQ(no_cache.value().cache_mb, 0u);
+  EXPECT_EQ(parse_node_config(kGood, "node.toml").value().cache_mb, 64u);  // the default
   EXPECT_CONFIG_ERROR(good_with("weight = 2", "weight = 0"), "node.toml:5: node.weight:", "0 is outside 1..1000");
   EXPECT_CONFIG_ERROR(good_with("weight = 2", "weight = 1001"), "node.toml:5: node.weight:", "1001 is outside 1..1000");
   EXPECT_CONFIG_ERROR(good_with("weight = 1\npeer", "weight = -1\npeer"), "node.toml:18: cluster.members[0].weight:",

@@ -16,7 +16,7 @@ namespace {
 
 Result<std::unique_ptr<store::Storage>> open_storage(const NodeFileConfig& config) {
   if (config.engine == Engine::kMemory) return std::unique_ptr<store::Storage>(std::make_unique<store::MemoryStore>());
-  auto db = store::RocksDbStore::open({config.data_dir + "/rocksdb", nullptr});
+  auto db = store::RocksDbStore::open({config.data_dir + "/rocksdb", nullptr, config.cache_mb << 20});
   if (!db.ok()) return db.error();
   return std::unique_ptr<store::Storage>(std::move(db).value());
 }
