@@ -16,7 +16,8 @@
 (* crash, which keeps dots unique even when a crash loses counters.        *)
 (*                                                                         *)
 (* Durability (Reference: §6.1, the write buffer of Fig. 5): the           *)
-(* coordinator writes its own copy durably; replicas, read repair and      *)
+(* coordinator writes its own copy durably (PersistPut, overlapping the    *)
+(* replicas' stores; the put waits for it); replicas, read repair and      *)
 (* anti-entropy only buffer; hints are durable, and a primary stores a     *)
 (* handed-off hint durably before it acknowledges it.  The periodic writer *)
 (* (Flush) makes a node's buffer durable at any time (it may never run:    *)
@@ -48,7 +49,7 @@ CONSTANTS
     MaxDups,     \* duplicated messages, in total
     FlushAllowed,           \* the periodic writer runs (FALSE: buffers are never flushed, the worst case)
     BlindPutBug,            \* BUG: the new version's ctx also covers every version the coordinator holds
-    BufferedCoordinatorBug  \* BUG: the coordinator only buffers its own copy
+    BufferedCoordinatorBug  \* BUG: the coordinator counts its own copy before it is durable
 
 ASSUME /\ NoNode \notin Nodes
        /\ Ring \in Seq(Nodes) /\ {Ring[i] : i \in 1..Len(Ring)} = Nodes
@@ -200,14 +201,18 @@ Init ==
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
-(* put (Reference: §4.4, §4.5)                                            *)
+(* put (Reference: §4.4, §4.5)                                             *)
 (***************************************************************************)
 
 (***************************************************************************)
 (* CoordinatePut: client c asks node n of k's preference list to write     *)
-(* val, with the context of its last get of k (empty if it never read k:  *)
+(* val, with the context of its last get of k (empty if it never read k:   *)
 (* a blind put).  The coordinator makes the new version (MakeVersion),     *)
-(* stores it durably and sends it to the other targets.                    *)
+(* stores it, and sends it to the other targets in the same step: its own  *)
+(* durable write is under way meanwhile and lands in PersistPut, so the    *)
+(* replicas' round trip and the coordinator's disk overlap.  The put is    *)
+(* answered only after PersistPut (CompletePut), so an acknowledged write  *)
+(* is on the coordinator's disk.                                           *)
 (*                                                                         *)
 (* ClientPut (the client sending its request) is folded into this step:    *)
 (* the request message itself is not modelled.  A lost request is a put    *)
@@ -220,19 +225,21 @@ CoordinatePutWith(c, k, n, val, ctx, T) ==
     /\ LET id == spent.puts + 1
            v == MakeVersion(n, k, ctx, val)
        IN  /\ mem' = [mem EXCEPT ![n][k] = Reconcile(@ \cup {v})]
-           /\ disk' = IF BufferedCoordinatorBug THEN disk
-                      ELSE [disk EXCEPT ![n][k] = Reconcile(@ \cup {v})]
            /\ issued' = [issued EXCEPT ![n][k] = v.dot[2]]
            /\ net' = BagAddAll(net,
                        {[type |-> "Store", to |-> t.node, from |-> n, id |-> id,
                          key |-> k, ver |-> v, hint |-> t.hint] :
                           t \in T \ {[node |-> n, hint |-> NoNode]}})
+           \* own: the coordinator's copy is on its disk (PersistPut); the bug
+           \* counts it at once, though it is only buffered.
            /\ putOps' = (id :> [st |-> "coord", coord |-> n, key |-> k, ver |-> v,
-                                held |-> {n}, fb |-> UsesFallback(T)])
+                                own |-> BufferedCoordinatorBug,
+                                held |-> IF BufferedCoordinatorBug THEN {n} ELSE {},
+                                fb |-> UsesFallback(T)])
                         @@ putOps
            /\ created' = created \cup {[key |-> k, ver |-> v, rctx |-> ctx]}
     /\ spent' = [spent EXCEPT !.puts = @ + 1]
-    /\ UNCHANGED <<up, epoch, hints, getOps, clientCtx, acked>>
+    /\ UNCHANGED <<up, epoch, disk, hints, getOps, clientCtx, acked>>
 
 \* The spec's put: the client's context, the targets from the true `up`.
 CoordinatePut(c, k, n, val) == CoordinatePutWith(c, k, n, val, clientCtx[c][k], Targets(k))
@@ -244,6 +251,17 @@ ImplCoordinatePut(c, k, n, val, ctx, T) ==
     /\ ctx \in {{}, clientCtx[c][k]}
     /\ T \in ValidTargets(k, n)
     /\ CoordinatePutWith(c, k, n, val, ctx, T)
+
+\* The coordinator's own durable write of put i completes: its copy is on
+\* its disk.  It may come before or after the targets store the version; a
+\* crash of the coordinator before it loses the put (Crash), whose version
+\* may survive on the replicas, unacknowledged.
+PersistPut(i) ==
+    LET o == putOps[i] IN
+    /\ o.st = "coord" /\ ~o.own
+    /\ disk' = [disk EXCEPT ![o.coord][o.key] = Reconcile(@ \cup {o.ver})]
+    /\ putOps' = [putOps EXCEPT ![i].own = TRUE, ![i].held = {o.coord}]
+    /\ UNCHANGED <<up, epoch, mem, hints, issued, net, getOps, clientCtx, created, acked, spent>>
 
 \* Node n stores what it is sent:
 \*  - "Store" for itself (a primary): buffered, then acknowledged;
@@ -276,12 +294,13 @@ StoreVersion(n, m) ==
 
 (***************************************************************************)
 (* The coordinator answers the client once W replicas, itself included,    *)
-(* stored the version.  AckPut (receiving one acknowledgement) is folded   *)
-(* into this step: CompletePut consumes W-1 acknowledgements from distinct *)
-(* nodes at once.  Receiving an acknowledgement changes nothing but the    *)
-(* coordinator's count, so the intermediate counts are invisible to every  *)
-(* other node; the C++ core counts them one by one in ack_put and calls    *)
-(* complete_put at W.  Acknowledgements arriving later stay unread.        *)
+(* stored the version, its own copy durably (PersistPut).  AckPut          *)
+(* (receiving one acknowledgement) is folded into this step: CompletePut   *)
+(* consumes W-1 acknowledgements from distinct nodes at once.  Receiving   *)
+(* an acknowledgement changes nothing but the coordinator's count, so the  *)
+(* intermediate counts are invisible to every other node; the C++ core     *)
+(* counts them one by one in ack_put and calls complete_put at W.          *)
+(* Acknowledgements arriving later stay unread.                            *)
 (***************************************************************************)
 AckFor(m, i) ==
     /\ m.type = "StoreAck" /\ m.to = putOps[i].coord
@@ -289,7 +308,7 @@ AckFor(m, i) ==
 
 \* CompletePut with the acknowledgements it consumes named (TraceDynamo.tla).
 CompletePutWith(i, acks) ==
-    /\ putOps[i].st = "coord"
+    /\ putOps[i].st = "coord" /\ putOps[i].own
     /\ acks \subseteq {m \in Msgs : AckFor(m, i)}
     /\ LET from == {m.from : m \in acks} \ {putOps[i].coord}
            \* ghost: the acknowledging nodes that have not crashed since
@@ -420,7 +439,7 @@ AntiEntropy(n, p, k) ==
 
 (***************************************************************************)
 (* The periodic writer (Reference: §6.1, the write buffer of Fig. 5):      *)
-(* node n's durable store catches up with its live store.  A durable      *)
+(* node n's durable store catches up with its live store.  A durable       *)
 (* write does this first (one sync covers every earlier write), so an      *)
 (* implementation's trace shows a Flush before each durable write that     *)
 (* found buffered writes.  Flushing only adds durability: the models may   *)
@@ -477,7 +496,7 @@ Next ==
     \/ \E c \in Clients, k \in Keys, val \in Values :
           \E n \in Pref(k) : CoordinatePut(c, k, n, val)
     \/ \E c \in Clients, k \in Keys : \E n \in Pref(k) : ClientGet(c, k, n)
-    \/ \E i \in DOMAIN putOps : CompletePut(i)
+    \/ \E i \in DOMAIN putOps : PersistPut(i) \/ CompletePut(i)
     \/ \E g \in DOMAIN getOps : CompleteGet(g) \/ ReadRepair(g)
     \/ \E m \in Msgs :
           LET n == m.to IN
@@ -491,13 +510,21 @@ Next ==
 Spec == Init /\ [][Next]_vars
 
 (***************************************************************************)
-(* Fairness for the liveness model: failed nodes come back, hints are      *)
-(* delivered and deleted, and anti-entropy runs.  Puts, gets, crashes,     *)
-(* losses and duplicates are bounded, so they stop.                        *)
+(* Fairness for the liveness model: failed nodes come back, Store          *)
+(* messages that are not lost are delivered, hints are delivered and       *)
+(* deleted, and anti-entropy runs.  Puts, gets, crashes, losses and        *)
+(* duplicates are bounded, so they stop.                                   *)
+(*                                                                         *)
+(* Store delivery: a coordinator that crashes before PersistPut loses its  *)
+(* copy of the (unacknowledged) version, and the Store messages to the     *)
+(* replicas may then be its only copies; if they could wait forever,       *)
+(* Converged (the maximal versions of every created write on every         *)
+(* primary) could never hold.                                              *)
 (***************************************************************************)
 Fairness ==
     /\ \A n \in Nodes : WF_vars(Recover(n))
     /\ WF_vars(\E n, p \in Nodes, k \in Keys : AntiEntropy(n, p, k))
+    /\ \A n \in Nodes : WF_vars(\E m \in Msgs : m.type = "Store" /\ StoreVersion(n, m))
     /\ \A n \in Nodes : WF_vars(\E h \in hints[n] : DeliverHint(n, h))
     /\ \A n \in Nodes : WF_vars(\E m \in Msgs : m.type = "Handoff" /\ StoreVersion(n, m))
     /\ \A n \in Nodes : WF_vars(\E m \in Msgs : DeleteHint(n, m))
@@ -522,6 +549,7 @@ TypeOK ==
           /\ putOps[i].st \in {"coord", "done", "lost"}
           /\ putOps[i].ver \in Versions
           /\ putOps[i].held \subseteq Nodes
+          /\ putOps[i].own \in BOOLEAN
     /\ \A g \in DOMAIN getOps :
           /\ getOps[g].st \in {"reading", "done", "lost"}
           /\ getOps[g].result \subseteq Versions

@@ -5,7 +5,7 @@
 (* action) is a behaviour of Dynamo.tla.  In the style of etcd-io/raft's   *)
 (* tla/Traceetcdraft.tla: the state is Dynamo's plus `l`, the next trace   *)
 (* line; TraceNext takes the spec action the line names, with the line's   *)
-(* parameters, and checks the results the line reports against the spec's *)
+(* parameters, and checks the results the line reports against the spec's  *)
 (* new state; the behaviour must reach the end of the trace.               *)
 (*                                                                         *)
 (* Acceptance: the POSTCONDITION TraceAccepted holds when the longest      *)
@@ -41,7 +41,7 @@ Trace == TLCEval(SubSeq(TraceLog, 2, Len(TraceLog)))   \* the action lines
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
-(* Dynamo's constants, from the header (TraceDynamo.cfg: Nodes <-         *)
+(* Dynamo's constants, from the header (TraceDynamo.cfg: Nodes <-          *)
 (* TraceNodes, ...).  The ring is every key's walk one after the other,    *)
 (* and a key's home is the start of its walk: each walk holds every node,  *)
 (* so WalkOf[k] (the walk from Home[k], each node once) is exactly the     *)
@@ -116,6 +116,10 @@ IsCoordinatePut(e) ==
     /\ e.epoch = epoch[e.node]
     /\ putOps'[e.id].ver.dot = JDot(e.dot)           \* the implementation's counter is MakeVersion's
 
+IsPersistPut(e) ==
+    /\ e.id \in DOMAIN putOps /\ e.node = putOps[e.id].coord
+    /\ PersistPut(e.id)
+
 IsStoreVersion(e) ==
     LET m == JMsg(e.msg) IN
     /\ m \in Msgs
@@ -173,8 +177,8 @@ IsLoseMessage(e) == LET m == JMsg(e.msg) IN m \in Msgs /\ LoseMessage(m)
 IsDuplicateMessage(e) == LET m == JMsg(e.msg) IN m \in Msgs /\ DuplicateMessage(m)
 
 (***************************************************************************)
-(* Lines with no spec effect (stuttering steps).  What they name must     *)
-(* exist: the message is in the network and addressed to the node, the    *)
+(* Lines with no spec effect (stuttering steps).  What they name must      *)
+(* exist: the message is in the network and addressed to the node, the     *)
 (* operation was started by that node.                                     *)
 (***************************************************************************)
 IsReceived(e, type) ==
@@ -196,6 +200,7 @@ TraceNext ==
     /\ l <= Len(Trace)
     /\ LET e == Trace[l] IN
        CASE e.action = "CoordinatePut"    -> IsCoordinatePut(e)
+         [] e.action = "PersistPut"       -> IsPersistPut(e)
          [] e.action = "StoreVersion"     -> IsStoreVersion(e)
          [] e.action = "CompletePut"      -> IsCompletePut(e)
          [] e.action = "ClientGet"        -> IsClientGet(e)

@@ -73,7 +73,7 @@ bool blank(std::string_view line) {
   });
 }
 
-constexpr std::array<std::pair<const char*, ActionKind>, 19> kActions{{
+constexpr std::array<std::pair<const char*, ActionKind>, 20> kActions{{
     {"CoordinatePut", ActionKind::kCoordinatePut}, {"StoreVersion", ActionKind::kStoreVersion},
     {"CompletePut", ActionKind::kCompletePut},     {"ClientGet", ActionKind::kClientGet},
     {"ReplicaRead", ActionKind::kReplicaRead},     {"CompleteGet", ActionKind::kCompleteGet},
@@ -83,7 +83,7 @@ constexpr std::array<std::pair<const char*, ActionKind>, 19> kActions{{
     {"LoseMessage", ActionKind::kLoseMessage},     {"DuplicateMessage", ActionKind::kDuplicateMessage},
     {"AckPut", ActionKind::kAckPut},               {"ReplyGet", ActionKind::kReplyGet},
     {"Discard", ActionKind::kDiscard},             {"PutTimeout", ActionKind::kPutTimeout},
-    {"GetTimeout", ActionKind::kGetTimeout},
+    {"GetTimeout", ActionKind::kGetTimeout},       {"PersistPut", ActionKind::kPersistPut},
 }};
 
 // Message types and their exact fields besides "type", "to" and "from" (a Store may also have "hint").
@@ -203,6 +203,7 @@ struct PutOp {
   NodeIndex node = 0;
   KeyIndex key = 0;
   TraceDot dot;
+  bool persisted = false;  // its PersistPut came
   bool done = false;
 };
 struct GetOp {
@@ -651,6 +652,7 @@ void Reader::complete_put(const json& e, TraceAction* a) {
   auto [i, op] = started(puts_, e, "CompletePut", a);
   running(op->node, "node");
   if (op->done) bad("id", "put " + str(i) + " completed already");
+  if (!op->persisted) bad("id", "put " + str(i) + " completes before its PersistPut (the coordinator's own copy must be durable first)");
   const json& acks = e["acks"];
   if (!acks.is_array()) bad("acks", "must be an array of {\"from\": node, \"epoch\": epoch}");
   if (acks.size() > tl::kMaxNodes) bad("acks", "more than " + str(tl::kMaxNodes) + " acks (a limit of this reader)");
@@ -879,6 +881,15 @@ TraceAction Reader::action(const json& e, std::size_t line) {
     case ActionKind::kAckPut: noted(e, &a, {MessageType::kStoreAck}, false); break;  // CompletePut consumes it
     case ActionKind::kReplyGet: noted(e, &a, {MessageType::kReadReply}, false); break;  // CompleteGet consumes it
     case ActionKind::kDiscard: noted(e, &a, {}, true); break;
+    case ActionKind::kPersistPut: {
+      auto [i, op] = started(puts_, e, "PersistPut", &a);
+      running(op->node, "node");
+      // After a PutTimeout too: the spec's put stays open until its coordinator crashes. (After a
+      // CompletePut it is "persisted already": a put completes only once persisted.)
+      if (op->persisted) bad("id", "put " + str(i) + " was persisted already");
+      op->persisted = true;
+      break;
+    }
     case ActionKind::kPutTimeout: {
       auto [i, op] = started(puts_, e, "PutTimeout", &a);
       if (op->done) bad("id", "put " + str(i) + " completed already");

@@ -118,7 +118,7 @@ struct TraceMessage {
 };
 
 enum class ActionKind {
-  kCoordinatePut, kStoreVersion, kCompletePut, kClientGet, kReplicaRead, kCompleteGet, kReadRepair,
+  kCoordinatePut, kPersistPut, kStoreVersion, kCompletePut, kClientGet, kReplicaRead, kCompleteGet, kReadRepair,
   kDeliverHint, kDeleteHint, kFlush, kCrash, kRecover, kLoseMessage, kDuplicateMessage,
   // Stuttering steps (no spec effect).
   kAckPut, kReplyGet, kDiscard, kPutTimeout, kGetTimeout,

@@ -73,11 +73,13 @@ TEST(TraceReader, EveryCommittedTraceReads) {
   EXPECT_GE(files, 7u);
 }
 
-// A trace with every action of format version 1 (checked by trace_check.py when it was written).
+// A trace with every action of format version 1 (checked by trace_check.py when it was written;
+// PersistPut added when the coordinator's durable write became its own step).
 const std::vector<std::string> kGood = {
     R"({"format":"dynamo-trace","version":1,"nodes":["n1","n2","n3"],"keys":[{"key":"k","walk":["n1","n2","n3"]}],"N":2,"R":2,"W":2})",
     R"({"action":"CoordinatePut","id":1,"client":"c","key":"k","node":"n1","epoch":0,"ctx":[],"val":"v1","dot":["n1",0,1],"targets":[{"node":"n1"},{"node":"n3","hint":"n2"}]})",
     R"({"action":"StoreVersion","node":"n3","msg":{"type":"Store","to":"n3","from":"n1","id":1,"key":"k","ver":{"dot":["n1",0,1],"ctx":[],"val":"v1"},"hint":"n2"},"siblings":[]})",
+    R"({"action":"PersistPut","id":1,"node":"n1"})",
     R"({"action":"CompletePut","id":1,"node":"n1","acks":[{"from":"n3","epoch":0}]})",
     R"({"action":"DeliverHint","node":"n3","hint":{"to":"n2","key":"k","ver":{"dot":["n1",0,1],"ctx":[],"val":"v1"}}})",
     R"({"action":"StoreVersion","node":"n2","msg":{"type":"Handoff","to":"n2","from":"n3","key":"k","ver":{"dot":["n1",0,1],"ctx":[],"val":"v1"}},"siblings":[{"dot":["n1",0,1],"ctx":[],"val":"v1"}]})",
@@ -131,8 +133,8 @@ TEST(TraceReader, ReadsEveryActionIntoTypedFields) {
   EXPECT_EQ(t.header.w, 2);
   ASSERT_EQ(t.actions.size(), kGood.size() - 1);
   const std::vector<ActionKind> kinds = {
-      ActionKind::kCoordinatePut, ActionKind::kStoreVersion, ActionKind::kCompletePut, ActionKind::kDeliverHint,
-      ActionKind::kStoreVersion, ActionKind::kDeleteHint, ActionKind::kClientGet, ActionKind::kReplicaRead,
+      ActionKind::kCoordinatePut, ActionKind::kStoreVersion, ActionKind::kPersistPut, ActionKind::kCompletePut,
+      ActionKind::kDeliverHint, ActionKind::kStoreVersion, ActionKind::kDeleteHint, ActionKind::kClientGet, ActionKind::kReplicaRead,
       ActionKind::kDuplicateMessage, ActionKind::kReplyGet, ActionKind::kCompleteGet, ActionKind::kDiscard,
       ActionKind::kReadRepair, ActionKind::kStoreVersion, ActionKind::kCrash, ActionKind::kRecover,
       ActionKind::kCoordinatePut, ActionKind::kStoreVersion, ActionKind::kAckPut, ActionKind::kLoseMessage,
@@ -157,21 +159,22 @@ TEST(TraceReader, ReadsEveryActionIntoTypedFields) {
   ASSERT_TRUE(stored.msg->ver.has_value());
   EXPECT_EQ(stored.msg->ver->val, std::optional<std::string>("v1"));
 
-  ASSERT_EQ(t.actions[2].acks.size(), 1u);
-  EXPECT_EQ(t.actions[2].acks[0].from, 2u);
-  ASSERT_TRUE(t.actions[3].hint.has_value());
-  EXPECT_EQ(t.actions[3].hint->to, 1u);
-  const TraceAction& got = t.actions[10];
+  EXPECT_EQ(t.actions[2].id, 1u);  // PersistPut
+  ASSERT_EQ(t.actions[3].acks.size(), 1u);
+  EXPECT_EQ(t.actions[3].acks[0].from, 2u);
+  ASSERT_TRUE(t.actions[4].hint.has_value());
+  EXPECT_EQ(t.actions[4].hint->to, 1u);
+  const TraceAction& got = t.actions[11];
   ASSERT_EQ(got.replies.size(), 1u);
   EXPECT_EQ(got.replies[0].from, 1u);
   EXPECT_EQ(got.replies[0].vers.size(), 1u);
   EXPECT_EQ(got.ctx, (std::vector<TraceDot>{{0, 0, 1}}));
-  EXPECT_EQ(t.actions[12].to, (std::vector<NodeIndex>{0}));
-  EXPECT_EQ(t.actions[15].epoch, 1u);
-  const TraceAction& del = t.actions[16];
+  EXPECT_EQ(t.actions[13].to, (std::vector<NodeIndex>{0}));
+  EXPECT_EQ(t.actions[16].epoch, 1u);
+  const TraceAction& del = t.actions[17];
   EXPECT_FALSE(del.val.has_value());  // a tombstone
   EXPECT_EQ(del.ctx, (std::vector<TraceDot>{{0, 0, 1}}));
-  EXPECT_EQ(t.actions[18].msg->epoch, 1u);
+  EXPECT_EQ(t.actions[19].msg->epoch, 1u);
   EXPECT_EQ(action_name(ActionKind::kDuplicateMessage), std::string("DuplicateMessage"));
   EXPECT_EQ(message_type_name(MessageType::kReadReply), std::string("ReadReply"));
 }
@@ -191,18 +194,22 @@ std::vector<Broken> broken_traces() {
   std::vector<std::string> blank = kGood;
   blank.insert(blank.begin() + 3, "");
   std::vector<std::string> twice = kGood;
-  twice.insert(twice.begin() + 4, kGood[3]);  // CompletePut of put 1 again
+  twice.insert(twice.begin() + 5, kGood[4]);  // CompletePut of put 1 again
+  std::vector<std::string> unpersisted = kGood;
+  unpersisted.erase(unpersisted.begin() + 3);  // no PersistPut before put 1's CompletePut
+  std::vector<std::string> persisted_twice = kGood;
+  persisted_twice.insert(persisted_twice.begin() + 4, kGood[3]);
   std::vector<std::string> unsent = kGood;
   unsent.erase(unsent.begin() + 2);  // no StoreVersion: CompletePut's ack was never sent
   return {
       {"missing_field", edit(2, R"("dot":["n1",0,1],)", ""), 2, "field \"dot\": missing"},
       {"wrong_type", edit(2, R"("epoch":0)", R"("epoch":"0")"), 2, "field \"epoch\""},
-      {"float_epoch", edit(17, R"("epoch":1)", R"("epoch":1.0)"), 17, "field \"epoch\""},
-      {"unknown_action", edit(16, "Crash", "AntiEntropy"), 16, "field \"action\": unknown action \"AntiEntropy\""},
+      {"float_epoch", edit(18, R"("epoch":1)", R"("epoch":1.0)"), 18, "field \"epoch\""},
+      {"unknown_action", edit(17, "Crash", "AntiEntropy"), 17, "field \"action\": unknown action \"AntiEntropy\""},
       {"dot_counter_zero", edit(2, R"("dot":["n1",0,1])", R"("dot":["n1",0,0])"), 2, "field \"dot[2]\""},
       {"dot_not_the_coordinators", edit(2, R"("dot":["n1",0,1])", R"("dot":["n2",0,1])"), 2, "field \"dot\""},
       {"dot_short", edit(3, R"("dot":["n1",0,1])", R"("dot":["n1",0])"), 3, "field \"msg.ver.dot\""},
-      {"dot_twice_in_ctx", edit(18, R"("ctx":[["n1",0,1]])", R"("ctx":[["n1",0,1],["n1",0,1]])"), 18, "field \"ctx\""},
+      {"dot_twice_in_ctx", edit(19, R"("ctx":[["n1",0,1]])", R"("ctx":[["n1",0,1],["n1",0,1]])"), 19, "field \"ctx\""},
       {"truncated_line", truncated, kGood.size(), "not JSON"},
       {"blank_line", join(blank), 4, "blank line"},
       {"byte_order_mark", "\xEF\xBB\xBF" + join(kGood), 1, "not JSON"},
@@ -210,20 +217,22 @@ std::vector<Broken> broken_traces() {
       {"header_walk", edit(1, R"("walk":["n1","n2","n3"])", R"("walk":["n1","n2","n2"])"), 1, "field \"keys[0].walk\""},
       {"header_format", edit(1, "dynamo-trace", "dynamo-trace2"), 1, "field \"format\""},
       {"unknown_node", edit(2, R"("hint":"n2")", R"("hint":"n9")"), 2, "field \"targets[1].hint\""},
-      {"put_id_skips", edit(18, R"("id":2)", R"("id":3)"), 18, "field \"id\": put ids count"},
-      {"message_never_sent", edit(6, R"("from":"n3")", R"("from":"n1")"), 6, "field \"msg\""},
-      {"ack_never_sent", join(unsent), 3, "field \"acks[0]\""},
-      {"completed_twice", join(twice), 5, "field \"id\": put 1 completed already"},
-      {"message_extra_field", edit(9, R"("key":"k"})", R"("key":"k","x":1})"), 9, "field \"msg\""},
-      {"down_node_acts", edit(17, R"({"action":"Recover","node":"n2","epoch":1})", R"({"action":"Flush","node":"n2"})"), 17,
+      {"put_id_skips", edit(19, R"("id":2)", R"("id":3)"), 19, "field \"id\": put ids count"},
+      {"message_never_sent", edit(7, R"("from":"n3")", R"("from":"n1")"), 7, "field \"msg\""},
+      {"ack_never_sent", join(unsent), 4, "field \"acks[0]\""},
+      {"completed_twice", join(twice), 6, "field \"id\": put 1 completed already"},
+      {"message_extra_field", edit(10, R"("key":"k"})", R"("key":"k","x":1})"), 10, "field \"msg\""},
+      {"down_node_acts", edit(18, R"({"action":"Recover","node":"n2","epoch":1})", R"({"action":"Flush","node":"n2"})"), 18,
        "field \"node\""},
-      {"recover_epoch", edit(17, R"("epoch":1)", R"("epoch":2)"), 17, "field \"epoch\""},
-      {"repair_other_siblings", edit(14, R"("siblings":[{"dot":["n1",0,1],"ctx":[],"val":"v1"}])", R"("siblings":[])"), 14,
+      {"recover_epoch", edit(18, R"("epoch":1)", R"("epoch":2)"), 18, "field \"epoch\""},
+      {"repair_other_siblings", edit(15, R"("siblings":[{"dot":["n1",0,1],"ctx":[],"val":"v1"}])", R"("siblings":[])"), 15,
        "field \"siblings\""},
-      {"hint_never_stored", edit(5, R"("to":"n2")", R"("to":"n1")"), 5, "field \"hint\""},
+      {"hint_never_stored", edit(6, R"("to":"n2")", R"("to":"n1")"), 6, "field \"hint\""},
       {"val_and_tombstone", edit(2, R"("val":"v1")", R"("val":"v1","tombstone":true)"), 2, "field \"val\""},
-      {"line_not_object", edit(25, R"({"action":"Flush","node":"n1"})", "[1]"), 25, "an action line"},
+      {"line_not_object", edit(26, R"({"action":"Flush","node":"n1"})", "[1]"), 26, "an action line"},
       {"empty", "", 1, "empty trace"},
+      {"completed_unpersisted", join(unpersisted), 4, "field \"id\": put 1 completes before its PersistPut"},
+      {"persisted_twice", join(persisted_twice), 5, "field \"id\": put 1 was persisted already"},
       // Found by fuzz_trace_reader: json::empty() is false for strings, so empty names were taken.
       {"empty_key", edit(1, R"("key":"k")", R"("key":"")"), 1, "field \"keys[0]\""},
       {"empty_node", edit(1, R"("nodes":["n1","n2","n3"])", R"("nodes":["n1","n2","n3",""])"), 1, "field \"nodes\""},
@@ -256,7 +265,7 @@ TEST(TraceReader, HarmlessVariantsReadAsThePythonCheckReadsThem) {
       {"crlf", crlf},
       {"no_final_newline", no_final_newline},
       {"extra_header_field", edit(1, R"("N":2)", R"("seed":7,"N":2)")},
-      {"keys_reordered_in_message", edit(20, R"({"type":"StoreAck","to":"n1","from":"n2")", R"({"from":"n2","to":"n1","type":"StoreAck")")},
+      {"keys_reordered_in_message", edit(21, R"({"type":"StoreAck","to":"n1","from":"n2")", R"({"from":"n2","to":"n1","type":"StoreAck")")},
   };
   for (const auto& [name, text] : variants) {
     SCOPED_TRACE(name);
@@ -292,9 +301,9 @@ TEST(TraceReader, ContextsAndVersionSetsCompareAsSets) {
 // Limits of this reader (beyond the Python check): each is an error naming the line, never a crash.
 TEST(TraceReader, LimitsAreErrorsNamingTheLine) {
   const std::string deep = std::string(40, '[') + std::string(40, ']');
-  const Result<Trace> nested = read_trace(edit(25, R"("node":"n1")", R"("node":"n1","meta":)" + deep));
+  const Result<Trace> nested = read_trace(edit(26, R"("node":"n1")", R"("node":"n1","meta":)" + deep));
   ASSERT_FALSE(nested.ok());
-  EXPECT_EQ(nested.error().message.rfind("line 25: JSON nests deeper than", 0), 0u) << nested.error().message;
+  EXPECT_EQ(nested.error().message.rfind("line 26: JSON nests deeper than", 0), 0u) << nested.error().message;
 
   const std::string long_value(trace_limits::kMaxLineBytes, 'v');
   const Result<Trace> long_line = read_trace(edit(2, R"("val":"v1")", "\"val\":\"" + long_value + "\""));

@@ -12,10 +12,12 @@
 //      of one key are serialised by the core; merges commute).
 //   2. sends every message of `sends` and every reply of `replies`, in any order, as soon as it
 //      likes. THE ORDERING CONTRACT lives in the core, not in the batch: a message or reply that
-//      depends on a write (a StoreAck, a HandoffAck, a put's answer, the Store requests that follow
-//      the coordinator's own durable copy) is emitted only in the Effects of the completion of that
-//      write, i.e. after the shell reported it done (durable, for a durable write). So nothing the
-//      core emits is ever unsafe to send at once, and a shell cannot reorder it into a lost write.
+//      depends on a write (a StoreAck, a HandoffAck, a put's answer) is emitted only in the Effects
+//      of the completion of that write, i.e. after the shell reported it done (durable, for a
+//      durable write). So nothing the core emits is ever unsafe to send at once, and a shell cannot
+//      reorder it into a lost write. (A put's Store requests leave beside the coordinator's own
+//      durable write, not after it: they acknowledge nothing, and the put's answer waits for both;
+//      spec CoordinatePut then PersistPut.)
 //      (etcd-io/raft puts this contract on Ready: persist, then send; here the core itself waits.)
 //   3. on a crash, forgets every op it had not completed (it is as if never done, or done only as
 //      far as the engine's durability promises) and starts a new core with the next epoch.
@@ -135,7 +137,8 @@ struct Reply {
 
 // --- What happened, as the spec's actions (for traces). ---
 enum class SpecAction {
-  kCoordinatePut,  // the coordinator's new version is stored durably and sent to the targets
+  kCoordinatePut,  // the coordinator's new version is stored (durable write under way) and sent to the targets
+  kPersistPut,     // the coordinator's own durable write of the put completed
   kStoreVersion,   // a replica or fallback stored a Store, Repair or Handoff message
   kAckPut,         // one acknowledgement counted, before the W-th (folded into CompletePut by the spec)
   kCompletePut,    // the W-th acknowledgement: the client is answered

@@ -26,6 +26,7 @@ const char* reply_status_name(ReplyStatus status) {
 const char* spec_action_name(SpecAction action) {
   switch (action) {
     case SpecAction::kCoordinatePut: return "CoordinatePut";
+    case SpecAction::kPersistPut: return "PersistPut";
     case SpecAction::kStoreVersion: return "StoreVersion";
     case SpecAction::kAckPut: return "AckPut";
     case SpecAction::kCompletePut: return "CompletePut";

@@ -268,7 +268,7 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
       [&](auto& p) {
         using P = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<P, PutRead>) on_put_read(out, p.put_id, std::move(outcome));
-        else if constexpr (std::is_same_v<P, PutWrite>) on_put_written(out, p.put_id, std::move(outcome));
+        else if constexpr (std::is_same_v<P, PutWrite>) persist_put(out, p.put_id, std::move(outcome));
         else if constexpr (std::is_same_v<P, GetSelfRead>) on_get_self_read(out, p.get_id, std::move(outcome));
         else if constexpr (std::is_same_v<P, ReplicaStore>) on_replica_stored(out, p, std::move(outcome));
         else if constexpr (std::is_same_v<P, HintStore>) on_hint_stored(out, p, std::move(outcome));

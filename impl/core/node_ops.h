@@ -29,14 +29,17 @@ struct CoordinatedOp {
 };
 
 struct Node::PutOp : CoordinatedOp {
+  // kWriting: the version is sent and the coordinator's own durable write is under way;
+  // kWaiting: that write is done, acknowledgements still missing.
   enum class Phase { kQueued, kReading, kWriting, kWaiting };
   using CoordinatedOp::CoordinatedOp;
   int w = request.w.value_or(store->quorum.w);
   Phase phase = Phase::kQueued;
   bool answered = false;  // the client has its reply (a timeout while the write was in flight)
+  bool persisted = false;  // the coordinator's own durable write completed (spec: PersistPut)
   Version version;
   std::vector<SpecTarget> targets;  // every replica but the coordinator
-  std::vector<std::pair<std::string, std::uint64_t>> acks;  // node, epoch; the coordinator first
+  std::vector<std::pair<std::string, std::uint64_t>> acks;  // node, epoch; the coordinator's once persisted
   std::set<std::string> refused;
 };
 

@@ -95,25 +95,11 @@ void Node::on_put_read(Effects& out, std::uint64_t put_id, Result<StorageOutcome
                   "; read it and write back with the context to resolve them");
   op.version = made.version;
   op.phase = PutOp::Phase::kWriting;
-  // The coordinator's own copy is always durable (spec: CoordinatePut writes disk).
-  issue(out, PutState{key, std::move(made.state), Durability::kDurable}, PutWrite{put_id});
-}
-
-void Node::on_put_written(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome) {
-  auto it = puts_.find(put_id);
-  DYNAMO_CHECK(it != puts_.end());
-  PutOp& op = *it->second;
-  const std::string key = op.key;
-  put_queues_[key].pop_front();
-  start_next_put(out, key);
-  if (!outcome.ok()) {
-    // A failed write changed nothing (storage.h invariant 5).
-    answer_put(out, op, ReplyStatus::kFailed, "not stored: " + outcome.error().message);
-    puts_.erase(it);
-    return;
-  }
-  op.phase = PutOp::Phase::kWaiting;
-  op.acks.emplace_back(config_.id, config_.epoch);
+  // The coordinator's own copy is always durable, and the put is answered only once it is
+  // (persist_put). The version goes to the replicas now, beside that write (spec: CoordinatePut,
+  // then PersistPut), so the replicas' round trip and the coordinator's disk overlap. Sending before
+  // the copy is durable is safe: a crash before it loses an unanswered put, and the new epoch's actor
+  // never issues this dot again; a failed write is handled in persist_put.
   std::vector<SpecTarget> all = targets_for(op.request.key, op.store->quorum.n);
   SpecStep step = spec_step(SpecAction::kCoordinatePut, config_.id, put_id, key);
   step.client = op.client;
@@ -122,16 +108,45 @@ void Node::on_put_written(Effects& out, std::uint64_t put_id, Result<StorageOutc
   step.context = op.request.context;
   step.targets = all;
   out.steps.push_back(std::move(step));
+  issue(out, PutState{key, std::move(made.state), Durability::kDurable}, PutWrite{put_id});
   for (auto& target : all) {
     if (target.node == config_.id) continue;
     out.sends.push_back(Send{target.node, StoreRequest{put_id, op.store->name, op.request.key,
                                                        op.version, target.hint}});
     op.targets.push_back(std::move(target));
   }
+}
+
+void Node::persist_put(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome) {
+  auto it = puts_.find(put_id);
+  DYNAMO_CHECK(it != puts_.end());
+  PutOp& op = *it->second;
+  const std::string key = op.key;
+  put_queues_[key].pop_front();
+  start_next_put(out, key);
+  if (!outcome.ok()) {
+    // A failed write changed nothing here (storage.h invariant 5), but the replicas have the version.
+    // Its dot must never name another write: the issued record that would say so was not written,
+    // so every later counter of this actor goes above it (the floor a reap uses, node_reap.cc).
+#ifndef DYNAMO_MUTANT_FAILED_PERSIST_REISSUES_DOT
+    reap_floor_ = std::max(reap_floor_, max_issued_);
+#endif
+    answer_put(out, op, ReplyStatus::kUnknown,
+               "the coordinator's own durable write failed (" + outcome.error().message +
+                   "); the version was sent to the replicas and may survive");
+    puts_.erase(it);
+    return;
+  }
+  op.persisted = true;
+  op.acks.emplace_back(config_.id, config_.epoch);
+  SpecStep step = spec_step(SpecAction::kPersistPut, config_.id, put_id, key);
+  step.versions = {op.version};
+  out.steps.push_back(std::move(step));
   if (op.answered) {
     puts_.erase(it);  // it timed out while writing: the client was told "unknown"; nothing to count
     return;
   }
+  op.phase = PutOp::Phase::kWaiting;
   if (op.acks.size() >= required_acks(op.w)) complete_put(out, put_id);
 }
 
@@ -139,7 +154,10 @@ void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
   auto it = puts_.find(ack.put_id);
   if (it == puts_.end()) return;  // late (the put completed or timed out), or not ours
   PutOp& op = *it->second;
-  if (op.phase != PutOp::Phase::kWaiting || ack.dot != op.version.dot) return;
+  // Acknowledgements count from the moment the Store requests went out, the coordinator's own
+  // durable write still under way or not.
+  const bool sent = op.phase == PutOp::Phase::kWriting || op.phase == PutOp::Phase::kWaiting;
+  if (!sent || op.answered || ack.dot != op.version.dot) return;
   const bool targeted = std::any_of(op.targets.begin(), op.targets.end(),
                                     [&](const SpecTarget& t) { return t.node == from; });
   const bool counted = std::any_of(op.acks.begin(), op.acks.end(), [&](const auto& a) { return a.first == from; });
@@ -151,13 +169,23 @@ void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
     if (possible < op.w) {
       answer_put(out, op, ReplyStatus::kUnknown,
                  "W=" + std::to_string(op.w) + " cannot be reached: " + from + " refused (" + ack.refusal +
-                     "); the version is stored at the coordinator and may survive");
-      puts_.erase(it);
+                     "); the version was sent and may survive");
+      // Still writing: the write's completion finds the put answered and ends it (persist_put).
+      if (op.persisted) puts_.erase(it);
     }
     return;
   }
   op.acks.emplace_back(from, ack.epoch);
-  if (op.acks.size() >= required_acks(op.w)) {
+  // W counts the coordinator's own copy, which must be durable first (spec: CompletePut after
+  // PersistPut): an acknowledged write is on the coordinator's disk whatever the replicas buffered.
+#ifdef DYNAMO_MUTANT_ACK_BEFORE_OWN_DURABLE
+  const bool own_counted = true;  // MUTANT: counts the coordinator's copy before it is durable
+  const std::size_t needed = required_acks(op.w) - (op.persisted ? 0 : 1);
+#else
+  const bool own_counted = op.persisted;
+  const std::size_t needed = required_acks(op.w);
+#endif
+  if (own_counted && op.acks.size() >= needed) {
     complete_put(out, ack.put_id);
   } else {
     SpecStep step = spec_step(SpecAction::kAckPut, config_.id, ack.put_id, op.key);
@@ -175,7 +203,7 @@ void Node::complete_put(Effects& out, std::uint64_t put_id) {
   step.versions = {op.version};
   out.steps.push_back(std::move(step));
   answer_put(out, op, ReplyStatus::kOk, "");
-  puts_.erase(it);
+  if (op.persisted) puts_.erase(it);  // otherwise persist_put ends it (only a mutant answers first)
 }
 
 void Node::expire_puts(Effects& out) {
@@ -194,7 +222,10 @@ void Node::expire_puts(Effects& out) {
       case PutOp::Phase::kWriting:
         // Its storage op is in flight: answer now, finish when it completes.
         answer_put(out, op, op.phase == PutOp::Phase::kReading ? ReplyStatus::kFailed : ReplyStatus::kUnknown,
-                   "timed out before the coordinator's own write completed");
+                   op.phase == PutOp::Phase::kReading
+                       ? "timed out before the coordinator read the key; nothing was stored"
+                       : "timed out before the coordinator's own durable write completed; the version was sent to "
+                         "the replicas and may survive");
         ++it;
         continue;
       case PutOp::Phase::kWaiting: {

@@ -74,6 +74,23 @@ std::vector<Version> Cluster::surviving(const std::string& key, const std::vecto
   return out;
 }
 
+std::vector<Version> Cluster::expected_versions(const std::string& key, const std::vector<Version>& made) {
+  // A node removed for good took its disk with it: a version only it held (its put was never
+  // acknowledged, or the history checker will say so) is gone, and the others converge without it.
+  if (result_.counts.removes > 0) return surviving(key, made);
+  const bool some_may_be_gone = std::any_of(made.begin(), made.end(), [&](const Version& v) {
+    return maybe_gone_.contains({key, v.dot});
+  });
+  if (!some_may_be_gone) return made;
+  const std::vector<Version> survived = surviving(key, made);
+  std::vector<Version> out;
+  for (const auto& v : made) {
+    const bool kept = std::any_of(survived.begin(), survived.end(), [&](const Version& s) { return s.dot == v.dot; });
+    if (kept || !maybe_gone_.contains({key, v.dot})) out.push_back(v);
+  }
+  return out;
+}
+
 void Cluster::check_no_resurrection(std::uint32_t key) {
   // The spec's NoResurrection, at rest: when every version made of a key is superseded by tombstones
   // (its maximal versions are all tombstones), the final read returns no value, reaped or not. A
@@ -82,7 +99,7 @@ void Cluster::check_no_resurrection(std::uint32_t key) {
   const std::string skey = storage_key(kDefaultStore, key_name(key));
   auto it = created_.find(skey);
   if (it == created_.end() || !result_.ok) return;
-  const std::vector<Version> versions = result_.counts.removes > 0 ? surviving(skey, it->second) : it->second;
+  const std::vector<Version> versions = expected_versions(skey, it->second);
   const std::vector<Version> maximal = reconcile(versions);
   if (maximal.empty() || !std::all_of(maximal.begin(), maximal.end(), [](const Version& v) { return v.is_tombstone(); }))
     return;
@@ -102,9 +119,7 @@ std::optional<std::string> Cluster::divergence() {
     if (!targets.value().empty()) return "node " + slot.id + " still keeps hints for " + targets.value().front();
   }
   for (const auto& [key, made] : created_) {
-    // A node removed for good took its disk with it: a version only it held (its put was never
-    // acknowledged, or the history checker will say so) is gone, and the others converge without it.
-    const std::vector<Version> versions = result_.counts.removes > 0 ? surviving(key, made) : made;
+    const std::vector<Version> versions = expected_versions(key, made);
     const std::vector<Version> reconciled = reconcile(versions);
     const std::vector<Dot> maximal = dots_of(reconciled);
     auto [store, user_key] = split_storage_key(key);

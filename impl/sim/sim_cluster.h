@@ -128,6 +128,9 @@ class Cluster {
   // After a key's final read: no value comes back once tombstones supersede every version of it.
   void check_no_resurrection(std::uint32_t key);  // why the cluster has not converged, or nullopt
   // The versions of `made` that some node not removed still holds, or that one it holds supersedes.
+  // The versions of `key` the cluster must still hold: every one made, less those that may be gone
+  // (a removed node's only copy; a put whose coordinator crashed before its own write) and are.
+  std::vector<Version> expected_versions(const std::string& key, const std::vector<Version>& made);
   std::vector<Version> surviving(const std::string& key, const std::vector<Version>& made);
 
   // sim_trace.cc
@@ -151,6 +154,11 @@ class Cluster {
   std::vector<check::Event> history_;
   // Every version made (CoordinatePut), per storage key: their maximal ones must survive.
   std::map<std::string, std::vector<Version>> created_;
+  // Versions (storage key, dot) whose coordinator's own write has not completed (no PersistPut yet),
+  // per coordinator; and those whose coordinator crashed before it: such a put was never answered,
+  // and its version survives only if a replica kept it (expected_versions).
+  std::map<std::string, std::set<std::pair<std::string, Dot>>> unpersisted_;
+  std::set<std::pair<std::string, Dot>> maybe_gone_;
   // What a version stands for in the history: a put's value, or a delete's op id. Keyed by storage
   // key and dot: a dot names one write of one key (counters are per key).
   std::map<std::pair<std::string, Dot>, check::WriteId> write_of_dot_;

@@ -65,6 +65,8 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
 
 void Cluster::crash(NodeSlot& slot) {
   ++result_.counts.crashes;
+  for (const auto& version : unpersisted_[slot.id]) maybe_gone_.insert(version);
+  unpersisted_.erase(slot.id);
   slot.core.reset();
   slot.queued.clear();    // ops not completed never happened
   slot.storage->crash();  // what was not synced is gone
@@ -153,6 +155,7 @@ void Cluster::record_step(NodeSlot& slot, const SpecStep& step) {
     case SpecAction::kCoordinatePut: {
       const Version& v = step.versions.front();
       created_[step.key].push_back(v);
+      unpersisted_[slot.id].insert({step.key, v.dot});
       auto op = op_of_request_.find({step.client, step.request_id});
       if (op == op_of_request_.end()) {
         fail("node " + slot.id + " made a version for a request no client sent: " + step.client);
@@ -164,6 +167,9 @@ void Cluster::record_step(NodeSlot& slot, const SpecStep& step) {
       write_of_dot_[{step.key, v.dot}] = v.is_tombstone() ? check::WriteId{true, op->second} : check::WriteId{false, *v.value};
       break;
     }
+    case SpecAction::kPersistPut:
+      unpersisted_[slot.id].erase({step.key, step.versions.front().dot});
+      break;
     case SpecAction::kClientGet: {
       auto op = op_of_request_.find({step.client, step.request_id});
       if (op != op_of_request_.end())

@@ -141,10 +141,13 @@ void Cluster::trace_step(const NodeSlot& slot, const SpecStep& step) {
     }
     case SpecAction::kAckPut:
       return;  // optional in the format: CompletePut lists the acks it counted
+    case SpecAction::kPersistPut:
+      line["id"] = spec_put_id_.at({step.node, step.op_id});
+      break;
     case SpecAction::kCompletePut: {
       json acks = json::array();
-      for (std::size_t i = 1; i < step.acks.size(); ++i)  // the coordinator's own is first
-        acks.push_back({{"from", step.acks[i].first}, {"epoch", step.acks[i].second}});
+      for (const auto& [from, epoch] : step.acks)
+        if (from != step.node) acks.push_back({{"from", from}, {"epoch", epoch}});  // not the coordinator's own
       line.update({{"id", spec_put_id_.at({step.node, step.op_id})}, {"acks", acks}});
       break;
     }

@@ -5,8 +5,9 @@ usage: trace_check.py TRACE...      exit 0 every trace well-formed, 1 some trace
 
 Checks, per trace: every line is a JSON object; the first is the header; every other line names a
 known action and has its required fields with the right JSON types; nodes and keys are the header's;
-ids are consistent (put and get ids count 1, 2, 3 in order; a completion, repair or timeout names an
-operation that was started, by its coordinator); epochs count from 0 and grow by one at each Recover;
+ids are consistent (put and get ids count 1, 2, 3 in order; a completion, repair, timeout or
+PersistPut names an operation that was started, by its coordinator; a put has at most one PersistPut,
+before its CompletePut, and completes only after it); epochs count from 0 and grow by one at each Recover;
 every message a line acts on was sent before and is still in flight (a message is sent by the line
 that the spec says sends it, and consumed by the line that receives, drops or counts it); a node acts
 only while it is up. Whether each step is one the spec allows (counters, siblings, quorums) is TLC's
@@ -34,7 +35,7 @@ def is_int(x):
 class Trace:
     def __init__(self, header):
         self.header(header)
-        self.puts = {}      # put id -> {"node", "key", "dot", "done"}
+        self.puts = {}      # put id -> {"node", "key", "dot", "persisted", "done"}
         self.gets = {}      # get id -> {"node", "key", "done", "siblings"}
         self.epoch = {n: 0 for n in self.nodes}
         self.up = {n: True for n in self.nodes}
@@ -255,7 +256,8 @@ class Trace:
         self.targets(e["targets"], "targets", n)
         ver = {"dot": d, "ctx": e["ctx"]}
         ver.update({"val": e["val"]} if "val" in e else {"tombstone": True})
-        self.puts[e["id"]] = {"node": n, "key": k, "dot": d, "done": False}
+        # persisted: its PersistPut came; done: it completed or timed out.
+        self.puts[e["id"]] = {"node": n, "key": k, "dot": d, "persisted": False, "done": False}
         for t in e["targets"]:
             if t == {"node": n}:
                 continue
@@ -299,6 +301,8 @@ class Trace:
         self.running(op["node"], "CompletePut")
         if op["done"]:
             fail(f"CompletePut: put {i} completed already")
+        if not op["persisted"]:
+            fail(f"CompletePut: put {i} completes before its PersistPut (the coordinator's own copy must be durable first)")
         if not isinstance(e["acks"], list):
             fail('CompletePut: "acks" must be an array of {"from": node, "epoch": epoch}')
         for j, a in enumerate(e["acks"]):
@@ -309,6 +313,16 @@ class Trace:
             self.consume({"type": "StoreAck", "to": op["node"], "from": a["from"], "id": i,
                           "dot": op["dot"], "epoch": a["epoch"]}, f"CompletePut acks[{j}]")
         op["done"] = True
+
+    def do_PersistPut(self, e):
+        # The coordinator's own durable write of the put landed: after its CoordinatePut, before its
+        # CompletePut (which needs it, so a PersistPut after it is one too many), in any order with the
+        # replicas' StoreVersion lines. After a PutTimeout it may still land: the spec's put stays open.
+        i, op = self.started(self.puts, e, "PersistPut")
+        self.running(op["node"], "PersistPut")
+        if op["persisted"]:
+            fail(f"PersistPut: put {i} was persisted already")
+        op["persisted"] = True
 
     def do_ClientGet(self, e):
         self.need(e, ("client", "key", "node", "epoch", "id", "targets", "view"))

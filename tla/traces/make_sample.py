@@ -9,11 +9,15 @@ sample: 4 nodes n1..n4, keys k1 (walk n1 n2 n3 n4) and k2 (walk n3 n4 n1 n2), N=
   sample.ndjson              a valid trace: puts, a get returning two siblings, read repair, a crash
                              and recovery, a hint kept by fallback n4, handed off and deleted, a lost
                              and a duplicated message, a tombstone, a timeout, stuttering lines.
+                             Every put has its PersistPut (the coordinator's own durable write):
+                             mostly just after its CoordinatePut, for put 2 after the replicas'
+                             StoreVersion lines (the order is free; only CompletePut must follow it).
   sample_altered_dot.ndjson  the same with put 3's new dot counter 2 changed to 7 everywhere (the
                              coordinator skipped counters): well-formed, but not what MakeVersion
                              gives, so TLC must reject it at that CoordinatePut.
   sample_all_quorum.ndjson   N=R=W=3 on 3 nodes: AckPut and ReplyGet lines (the ack and the reply
-                             before the last one needed), then CompletePut / CompleteGet.
+                             before the last one needed), then CompletePut / CompleteGet; the put's
+                             PersistPut comes last, after both replicas stored the version.
 Standard library only.
 """
 import json
@@ -77,22 +81,32 @@ class Model:
 
     # ---- put ----
     def put(self, client, k, n, val, blind=False):
+        """CoordinatePut: the new version goes to the coordinator's live store only; its durable
+        write is PersistPut (persist), which must come before CompletePut."""
         ctx = set() if blind else self.client_ctx.get((client, k), set())
         a = (n, self.epoch[n])
         known = read_context(self.mem[n][k]) | ctx
         c = 1 + max([0, self.issued[n][k]] + [d[2] for d in known if (d[0], d[1]) == a])
         v = ((n, self.epoch[n], c), frozenset(ctx), val)
         self.mem[n][k] = reconcile(self.mem[n][k] | {v})
-        self.disk[n][k] = reconcile(self.disk[n][k] | {v})
         self.issued[n][k] = c
         i = len(self.puts) + 1
-        self.puts[i] = {"node": n, "key": k, "ver": v}
+        self.puts[i] = {"node": n, "key": k, "ver": v, "persisted": False}
         line = {"action": "CoordinatePut", "id": i, "client": client, "key": k, "node": n,
                 "epoch": self.epoch[n], "ctx": [list(d) for d in sorted(ctx)], "dot": list(v[0]),
                 "targets": self.targets(k)}
         line.update({"val": val} if val is not None else {"tombstone": True})
         self.emit(**line)
         return i
+
+    def persist(self, i):
+        """PersistPut: the coordinator's own copy of put i reaches its disk."""
+        op = self.puts[i]
+        n, k = op["node"], op["key"]
+        assert self.up[n] and not op["persisted"]
+        self.disk[n][k] = reconcile(self.disk[n][k] | {op["ver"]})
+        op["persisted"] = True
+        self.emit(action="PersistPut", id=i, node=n)
 
     def store_msg_of(self, i, to):
         """Put i's Store message to node `to`."""
@@ -122,6 +136,7 @@ class Model:
                 "dot": list(op["ver"][0]), "epoch": self.epoch[n]}
 
     def complete_put(self, i, acks):
+        assert self.puts[i]["persisted"], f"put {i} completes before its PersistPut"
         self.emit(action="CompletePut", id=i, node=self.puts[i]["node"],
                   acks=[{"from": n, "epoch": e} for n, e in acks])
 
@@ -201,6 +216,7 @@ def scenario():
     s = Model(["n1", "n2", "n3", "n4"], {"k1": ["n1", "n2", "n3", "n4"], "k2": ["n3", "n4", "n1", "n2"]}, 3, 2, 2)
     # put 1: c1 writes "a" to k1 through n1 (blind: c1 never read k1); W=2 after n2's ack.
     p1 = s.put("c1", "k1", "n1", "a")
+    s.persist(p1)                                         # n1's own copy is on its disk
     ack_n2 = s.store(p1, "n2")
     s.complete_put(p1, [("n2", 0)])
     late = s.store(p1, "n3")
@@ -211,6 +227,7 @@ def scenario():
     p2 = s.put("c2", "k1", "n2", "b")
     ack_n4 = s.store(p2, "n4")
     ack_n1 = s.store(p2, "n1")
+    s.persist(p2)                                         # n2's own durable write lands last
     s.emit(action="DuplicateMessage", msg=ack_n1)         # the network duplicates n1's ack
     s.complete_put(p2, [("n4", 0)])
     s.emit(action="LoseMessage", msg=ack_n1)              # one copy of the late ack is lost ...
@@ -231,17 +248,21 @@ def scenario():
     s.store_repair(repair)                               # n3 now holds both siblings
     # put 3: c1 writes "c" with the context it read: supersedes "a" and "b". The Store to n3 is lost.
     p3 = s.put("c1", "k1", "n1", "c")
+    s.persist(p3)
     s.store(p3, "n2")
     s.emit(action="LoseMessage", msg=s.store_msg_of(p3, "n3"))
     s.complete_put(p3, [("n2", 0)])
     # put 4: c2 deletes k2 through n3 (blind tombstone), n3 in epoch 1.
     p4 = s.put("c2", "k2", "n3", None)
+    s.persist(p4)
     s.store(p4, "n4")
     s.store(p4, "n1")
     s.complete_put(p4, [("n1", 0)])
-    # put 5: c1 writes "d" to k2 through n4; n1 crashes before storing it; the put times out.
+    # put 5: c1 writes "d" to k2 through n4; n1 crashes before storing it; n4's own copy is durable,
+    # but no replica acknowledges: the put times out.
     p5 = s.put("c1", "k2", "n4", "d")
     s.crash("n1")
+    s.persist(p5)
     s.emit(action="PutTimeout", id=p5, node="n4")
     # get 2: c2 reads k1 through n2; n3's reply is lost; n1 is down; the get times out.
     g2 = s.client_get("c2", "k1", "n2")
@@ -259,6 +280,7 @@ def scenario_all():
     p = s.put("c1", "k1", "n1", "x")
     s.emit(action="AckPut", node="n1", msg=s.store(p, "n2"))
     s.store(p, "n3")
+    s.persist(p)                                          # n1's own write, after both replicas
     s.complete_put(p, [("n2", 0), ("n3", 0)])
     g = s.client_get("c1", "k1", "n2")
     r1, v1 = s.replica_read(g, "n1")
