@@ -1,5 +1,6 @@
-// The coordinator's own durable write overlaps the replicas' round trip (spec: CoordinatePut sends,
-// PersistPut lands the coordinator's copy on disk, CompletePut needs both). Whole-system properties
+// With overlap_coordinator_write, the coordinator's own durable write overlaps the replicas' round
+// trip (spec: CoordinatePut sends, PersistPut lands the coordinator's copy on disk, CompletePut
+// needs both). Whole-system properties
 // see a break of this only when a crash hits the coordinator and a replica in the small window
 // between the replicas' acks and the coordinator's sync, so the two rules are checked here on one
 // core, with its storage completions held back by hand:
@@ -24,7 +25,10 @@ NodeConfig three_nodes(const std::string& id) {
   NodeConfig config;
   config.id = id;
   config.ring = std::make_shared<const Ring>(Ring::build(list, 16).value());
-  return config;  // the default store: N=3, R=2, W=2; with three nodes every node is a primary
+  StoreConfig store;  // the default store: N=3, R=2, W=2; with three nodes every node is a primary
+  store.overlap_coordinator_write = true;
+  config.stores = {store};
+  return config;
 }
 
 ClientRequest put_of(std::uint64_t id, const std::string& value) {

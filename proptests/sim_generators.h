@@ -31,6 +31,7 @@ inline sim::Schedule arbitrary_schedule(const ScheduleShape& shape) {
   s.r = shape.r;
   s.w = shape.w;
   s.durable_replicas = *rc::gen::arbitrary<bool>();
+  s.overlap_writes = *rc::gen::arbitrary<bool>();
   s.async_storage = *rc::gen::arbitrary<bool>();
   if (shape.message_faults) {
     s.loss_per_mille = *rc::gen::inRange<std::uint32_t>(0, 150);

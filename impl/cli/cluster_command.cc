@@ -32,6 +32,7 @@ struct UpOptions {
   bool demo = false;
   int n = 0, r = 0, w = 0;  // 0: N = min(3, nodes), R = W = majority of N
   bool durable = false;
+  bool overlap_writes = false;
 };
 
 std::atomic<bool> stop_requested{false};
@@ -53,6 +54,7 @@ std::vector<node::NodeFileConfig> cluster_configs(const UpOptions& o) {
   store.quorum.r = o.r > 0 ? o.r : store.quorum.n / 2 + 1;
   store.quorum.w = o.w > 0 ? o.w : store.quorum.n / 2 + 1;
   store.replica_durability = o.durable ? Durability::kDurable : Durability::kBuffered;
+  store.overlap_coordinator_write = o.overlap_writes;
   std::vector<node::NodeFileConfig> configs;
   for (const auto& m : members) {
     node::NodeFileConfig c;
@@ -144,6 +146,9 @@ void add_cluster_command(CLI::App& app) {
   up->add_option("--r", o->r, "Read quorum (default a majority of N)");
   up->add_option("--w", o->w, "Write quorum (default a majority of N)");
   up->add_flag("--durable", o->durable, "Replicas write durably too (default: buffered, the coordinator durable)");
+  up->add_flag("--overlap-writes", o->overlap_writes,
+               "Send each put to the replicas beside the coordinator's own durable write, not after it "
+               "(stores.NAME.overlap_coordinator_write)");
   up->add_flag("--demo", o->demo, "Once up, put hello=world and read it back");
   up->footer("Example:\n  dynamo cluster up --nodes 3\n  dynamo put hello world && dynamo get hello   # in another terminal");
   up->callback([o] {

@@ -68,6 +68,8 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--r", options->shape.r, "read quorum R")->check(CLI::Range(1, 16))->capture_default_str();
   cmd->add_option("--w", options->shape.w, "write quorum W")->check(CLI::Range(1, 16))->capture_default_str();
   cmd->add_flag("--durable-replicas", options->shape.durable_replicas, "replicas sync every write (default: buffered)");
+  cmd->add_flag("--overlap-writes", options->shape.overlap_writes,
+                "send each put to the replicas beside the coordinator's own durable write (default: after it)");
   cmd->add_option("--trace", options->trace_path, "write the NDJSON trace here (spec/trace-format.md)");
   cmd->add_option("--history", options->history_path, "write the client history here (spec/history-format.md)");
   cmd->add_flag("--show-schedule", options->show_schedule, "print the schedule first");

@@ -96,19 +96,24 @@ void Node::on_put_read(Effects& out, std::uint64_t put_id, Result<StorageOutcome
   op.version = made.version;
   op.phase = PutOp::Phase::kWriting;
   // The coordinator's own copy is always durable, and the put is answered only once it is
-  // (persist_put). The version goes to the replicas now, beside that write (spec: CoordinatePut,
-  // then PersistPut), so the replicas' round trip and the coordinator's disk overlap. Sending before
-  // the copy is durable is safe: a crash before it loses an unanswered put, and the new epoch's actor
-  // never issues this dot again; a failed write is handled in persist_put.
+  // (persist_put). With overlap_coordinator_write the version goes to the replicas now, beside that
+  // write, so the replicas' round trip and the coordinator's disk overlap; otherwise once it is done.
+  // Sending before the copy is durable is safe: a crash before it loses an unanswered put, and the
+  // new epoch's actor never issues this dot again; a failed write is handled in persist_put.
+  issue(out, PutState{key, std::move(made.state), Durability::kDurable}, PutWrite{put_id});
+  if (op.store->overlap_coordinator_write) send_put(out, put_id, op);
+}
+
+// Spec CoordinatePut: the version goes to every target but the coordinator.
+void Node::send_put(Effects& out, std::uint64_t put_id, PutOp& op) {
   std::vector<SpecTarget> all = targets_for(op.request.key, op.store->quorum.n);
-  SpecStep step = spec_step(SpecAction::kCoordinatePut, config_.id, put_id, key);
+  SpecStep step = spec_step(SpecAction::kCoordinatePut, config_.id, put_id, op.key);
   step.client = op.client;
   step.request_id = op.request.request_id;
   step.versions = {op.version};
   step.context = op.request.context;
   step.targets = all;
   out.steps.push_back(std::move(step));
-  issue(out, PutState{key, std::move(made.state), Durability::kDurable}, PutWrite{put_id});
   for (auto& target : all) {
     if (target.node == config_.id) continue;
     out.sends.push_back(Send{target.node, StoreRequest{put_id, op.store->name, op.request.key,
@@ -124,19 +129,25 @@ void Node::persist_put(Effects& out, std::uint64_t put_id, Result<StorageOutcome
   const std::string key = op.key;
   put_queues_[key].pop_front();
   start_next_put(out, key);
+  const bool sent = op.store->overlap_coordinator_write;
   if (!outcome.ok()) {
-    // A failed write changed nothing here (storage.h invariant 5), but the replicas have the version.
-    // Its dot must never name another write: the issued record that would say so was not written,
-    // so every later counter of this actor goes above it (the floor a reap uses, node_reap.cc).
+    // A failed write changed nothing here (storage.h invariant 5). If the version was sent, the
+    // replicas have it, so its dot must never name another write: the issued record that would say
+    // so was not written, and every later counter of this actor goes above it (the floor a reap
+    // uses, node_reap.cc).
 #ifndef DYNAMO_MUTANT_FAILED_PERSIST_REISSUES_DOT
-    reap_floor_ = std::max(reap_floor_, max_issued_);
+    if (sent) reap_floor_ = std::max(reap_floor_, max_issued_);
 #endif
-    answer_put(out, op, ReplyStatus::kUnknown,
-               "the coordinator's own durable write failed (" + outcome.error().message +
-                   "); the version was sent to the replicas and may survive");
+    if (sent)
+      answer_put(out, op, ReplyStatus::kUnknown,
+                 "the coordinator's own durable write failed (" + outcome.error().message +
+                     "); the version was sent to the replicas and may survive");
+    else
+      answer_put(out, op, ReplyStatus::kFailed, "not stored: " + outcome.error().message);
     puts_.erase(it);
     return;
   }
+  if (!sent) send_put(out, put_id, op);
   op.persisted = true;
   op.acks.emplace_back(config_.id, config_.epoch);
   SpecStep step = spec_step(SpecAction::kPersistPut, config_.id, put_id, key);
@@ -224,8 +235,9 @@ void Node::expire_puts(Effects& out) {
         answer_put(out, op, op.phase == PutOp::Phase::kReading ? ReplyStatus::kFailed : ReplyStatus::kUnknown,
                    op.phase == PutOp::Phase::kReading
                        ? "timed out before the coordinator read the key; nothing was stored"
-                       : "timed out before the coordinator's own durable write completed; the version was sent to "
-                         "the replicas and may survive");
+                       : std::string("timed out before the coordinator's own durable write completed; the version ") +
+                             (op.store->overlap_coordinator_write ? "was sent to the replicas and " : "") +
+                             "may survive");
         ++it;
         continue;
       case PutOp::Phase::kWaiting: {

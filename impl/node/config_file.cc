@@ -472,7 +472,7 @@ Status read_stores(const Reader& in, const toml::table& root, NodeFileConfig& co
     if (!t)
       return in.fail(value, name,
                      std::string("must be a table, not ") + type_name(value.type()) + "; write it as [" + name + "]");
-    if (Status s = in.known_keys(*t, name, {"n", "r", "w", "replicas", "max_value_bytes"}); !s.ok()) return s;
+    if (Status s = in.known_keys(*t, name, {"n", "r", "w", "replicas", "overlap_coordinator_write", "max_value_bytes"}); !s.ok()) return s;
     StoreConfig store = default_store(members);
     store.name = std::string(key.str());
     QuorumConfig& q = store.quorum;
@@ -501,6 +501,10 @@ Status read_stores(const Reader& in, const toml::table& root, NodeFileConfig& co
       return in.fail(*t->get("replicas"), name + ".replicas",
                      quoted(replicas) + " is no durability; use \"buffered\" or \"durable\"");
     }
+    if (Status s = in.boolean(*t, "overlap_coordinator_write", name + ".overlap_coordinator_write",
+                              store.overlap_coordinator_write);
+        !s.ok())
+      return s;
     if (Status s = in.integer(*t, "max_value_bytes", name + ".max_value_bytes", 1,
                               static_cast<Int>(limits::kMaxValueBytes), store.max_value_bytes);
         !s.ok())
@@ -831,6 +835,7 @@ std::string render_node_config(const NodeFileConfig& config) {
     out << "\n[stores." << (bare_key(s.name) ? s.name : quoted(s.name)) << "]\n"
         << "n = " << s.quorum.n << "\nr = " << s.quorum.r << "\nw = " << s.quorum.w << "\n"
         << "replicas = " << (s.replica_durability == Durability::kDurable ? "\"durable\"" : "\"buffered\"") << "\n"
+        << "overlap_coordinator_write = " << (s.overlap_coordinator_write ? "true" : "false") << "\n"
         << "max_value_bytes = " << s.max_value_bytes << "\n";
   }
   const NodeTiming& t = config.timing;

@@ -38,7 +38,8 @@ bool same(const net::MemberAddress& a, const net::MemberAddress& b) {
   for (std::size_t i = 0; i < a.stores.size(); ++i) {
     const auto &x = a.stores[i], &y = b.stores[i];
     if (x.name != y.name || x.quorum.n != y.quorum.n || x.quorum.r != y.quorum.r || x.quorum.w != y.quorum.w ||
-        x.replica_durability != y.replica_durability || x.max_value_bytes != y.max_value_bytes)
+        x.replica_durability != y.replica_durability || x.max_value_bytes != y.max_value_bytes ||
+        x.overlap_coordinator_write != y.overlap_coordinator_write)
       return ::testing::AssertionFailure() << "store " << i << " differs";
   }
   const auto &t = a.timing, &u = b.timing;
@@ -196,6 +197,7 @@ TEST(ConfigFile, ReadsEveryKey) {
   EXPECT_EQ(c.stores[1].replica_durability, Durability::kDurable);
   EXPECT_EQ(c.stores[1].max_value_bytes, 65536u);
   EXPECT_EQ(c.stores[0].replica_durability, Durability::kBuffered);
+  EXPECT_FALSE(c.stores[1].overlap_coordinator_write);  // the default
   EXPECT_EQ(c.tick_ms, 20u);
   EXPECT_EQ(c.timing.request_timeout, 50u);
   EXPECT_EQ(c.timing.suspect_for, 70u);
@@ -421,6 +423,18 @@ TEST(ConfigFile, MembershipAntiEntropyAndReapingKeys) {
   EXPECT_CONFIG_ERROR(good_with("anti_entropy_keys_per_round = 8", "anti_entropy_keys_per_round = 8\nmerkle_tree_depth = 6"),
                       "node.toml:66: limits.merkle_tree_depth:", "6 is outside 1..5");
   EXPECT_CONFIG_ERROR(good_with("[node]\n", "[node]\njoin = 1\n"), "node.toml:3: node.join:", "must be true or false");
+}
+
+TEST(ConfigFile, AStoreMayOverlapTheCoordinatorsWrite) {
+  auto parsed = parse_node_config(good_with("replicas = \"durable\"", "replicas = \"durable\"\noverlap_coordinator_write = true"),
+                                  "node.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_TRUE(parsed.value().stores[1].overlap_coordinator_write);
+  EXPECT_FALSE(parsed.value().stores[0].overlap_coordinator_write);
+  auto bad = parse_node_config(good_with("replicas = \"durable\"", "replicas = \"durable\"\noverlap_coordinator_write = 1"),
+                               "node.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("stores.carts.overlap_coordinator_write"), std::string::npos) << bad.error().message;
 }
 
 TEST(ConfigFileErrors, IntegerRanges) {

@@ -30,6 +30,7 @@ std::string Schedule::describe() const {
                     std::to_string(data_centres) + " clients=" + std::to_string(clients) + " keys=" +
                     std::to_string(keys) + " N=" + std::to_string(n) + " R=" + std::to_string(r) + " W=" +
                     std::to_string(w) + (durable_replicas ? " durable" : " buffered") +
+                    (overlap_writes ? " overlap-writes" : "") +
                     (async_storage ? " async-storage" : "") + " loss=" +
                     std::to_string(loss_per_mille) + "/1000 dup=" + std::to_string(duplicate_per_mille) +
                     "/1000 max_delay=" + std::to_string(max_delay) + " safety_ticks=" + std::to_string(safety_ticks) +

@@ -41,6 +41,7 @@ struct Schedule {
   std::uint32_t keys = 4;
   int n = 3, r = 2, w = 2;
   bool durable_replicas = false;  // replicas other than the coordinator sync each write
+  bool overlap_writes = false;    // the store's overlap_coordinator_write
   bool async_storage = false;     // storage ops complete later, in random order (not in traced runs)
   std::uint32_t loss_per_mille = 0;
   std::uint32_t duplicate_per_mille = 0;

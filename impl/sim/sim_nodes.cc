@@ -41,6 +41,7 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
   StoreConfig store;
   store.quorum = QuorumConfig{schedule_.n, schedule_.r, schedule_.w};
   store.replica_durability = schedule_.durable_replicas ? Durability::kDurable : Durability::kBuffered;
+  store.overlap_coordinator_write = schedule_.overlap_writes;
   config.stores = {store};
   // Anti-entropy is not in trace format 1 (spec/trace-format.md): traced runs go without it.
   if (options_.trace) config.timing.anti_entropy_every = UINT32_MAX;
