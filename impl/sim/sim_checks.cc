@@ -133,9 +133,16 @@ std::optional<std::string> Cluster::divergence() {
                                std::all_of(reconciled.begin(), reconciled.end(), [&](const Version& v) {
                                  return v.is_tombstone() || std::binary_search(held.begin(), held.end(), v.dot);
                                });
-      if (!reaped_only)
+      if (!reaped_only) {
+        std::string where;  // who holds what of the key, to tell a stuck transfer from a lost copy
+        for (auto& slot : nodes_) {
+          if (auto st = slot.storage->read(key); st.ok() && !st.value().siblings.empty())
+            where += " " + slot.id + (slot.removed ? "(removed)" : "") + (slot.core ? "" : "(down)") + "=" +
+                     dots_text(dots_of(st.value().siblings));
+        }
         return "primary " + primary + " of " + key + " holds " + dots_text(held) + ", the maximal versions are " +
-               dots_text(maximal);
+               dots_text(maximal) + "; held by:" + (where.empty() ? std::string(" nobody") : where);
+      }
     }
   }
   return std::nullopt;
