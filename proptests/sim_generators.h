@@ -31,9 +31,7 @@ inline sim::Schedule arbitrary_schedule(const ScheduleShape& shape) {
   s.r = shape.r;
   s.w = shape.w;
   s.durable_replicas = *rc::gen::arbitrary<bool>();
-  // overlap_writes stays off: with it, one schedule in about 2,500 fails the liveness check (a
-  // maybe-lost delete whose tombstone was in fact stored and reaped is taken for never written;
-  // reproduce string in docs/configuration.md). The option is experimental until that is settled.
+  s.overlap_writes = *rc::gen::arbitrary<bool>();
   s.async_storage = *rc::gen::arbitrary<bool>();
   if (shape.message_faults) {
     s.loss_per_mille = *rc::gen::inRange<std::uint32_t>(0, 150);

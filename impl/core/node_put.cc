@@ -165,10 +165,11 @@ void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
   auto it = puts_.find(ack.put_id);
   if (it == puts_.end()) return;  // late (the put completed or timed out), or not ours
   PutOp& op = *it->second;
-  // Acknowledgements count from the moment the Store requests went out, the coordinator's own
-  // durable write still under way or not.
-  const bool sent = op.phase == PutOp::Phase::kWriting || op.phase == PutOp::Phase::kWaiting;
-  if (!sent || op.answered || ack.dot != op.version.dot) return;
+  // Acknowledgements count once the version exists (the own write under way, or waiting for the
+  // replicas). Only the targets asked can ack, and targets are chosen when the Stores go out (during
+  // kWriting only with overlap_coordinator_write; otherwise at kWaiting).
+  const bool version_made = op.phase == PutOp::Phase::kWriting || op.phase == PutOp::Phase::kWaiting;
+  if (!version_made || op.answered || ack.dot != op.version.dot) return;
   const bool targeted = std::any_of(op.targets.begin(), op.targets.end(),
                                     [&](const SpecTarget& t) { return t.node == from; });
   const bool counted = std::any_of(op.acks.begin(), op.acks.end(), [&](const auto& a) { return a.first == from; });

@@ -86,7 +86,8 @@ std::vector<Version> Cluster::expected_versions(const std::string& key, const st
   std::vector<Version> out;
   for (const auto& v : made) {
     const bool kept = std::any_of(survived.begin(), survived.end(), [&](const Version& s) { return s.dot == v.dot; });
-    if (kept || !maybe_gone_.contains({key, v.dot})) out.push_back(v);
+    // A reaped tombstone was stored and then dropped on purpose (docs/reaping.md): it still counts.
+    if (kept || !maybe_gone_.contains({key, v.dot}) || reaped_.contains({key, v.dot})) out.push_back(v);
   }
   return out;
 }

@@ -159,6 +159,9 @@ class Cluster {
   // and its version survives only if a replica kept it (expected_versions).
   std::map<std::string, std::set<std::pair<std::string, Dot>>> unpersisted_;
   std::set<std::pair<std::string, Dot>> maybe_gone_;
+  // Tombstones (storage key, dot) some node reaped: a reap proves the tombstone was stored, so one
+  // in maybe_gone_ that nobody holds at the end was reaped, not lost (expected_versions).
+  std::set<std::pair<std::string, Dot>> reaped_;
   // What a version stands for in the history: a put's value, or a delete's op id. Keyed by storage
   // key and dot: a dot names one write of one key (counters are per key).
   std::map<std::pair<std::string, Dot>, check::WriteId> write_of_dot_;

@@ -80,6 +80,8 @@ Effects Cluster::execute(NodeSlot& slot, const StorageOp& op) {
   if (options_.trace && syncs(op.request) && slot.storage->unsynced_writes() > 0)
     result_.trace.push_back(R"({"action":"Flush","node":")" + slot.id + "\"}");
   Result<StorageOutcome> outcome = store::execute(*slot.storage, op.request);
+  if (const auto* reap = std::get_if<ReapKey>(&op.request); reap != nullptr && outcome.ok())
+    for (const auto& t : reap->tombstones) reaped_.insert({reap->key, t.dot});
   if (outcome.ok())
     if (const auto* stored = std::get_if<KeyStored>(&outcome.value())) check_reconciled(slot, key_of(op.request), stored->state.siblings);
   return slot.core->on_storage_done(op.token, std::move(outcome));
