@@ -5,8 +5,8 @@
 //
 // Closed loop: `concurrency` operations are always in flight; each completion starts the next.
 // Keys: puts go to a key space of --keys keys (each key written once per --keys puts, so siblings
-// stay rare and contexts small: a put carries the context of the key's last put), gets read keys
-// written before (a prefill writes the key space first when gets are asked for).
+// stay rare and contexts small: a put carries the context of the key's last get or put), gets read
+// keys written before (a prefill reads and then writes each key first when gets are asked for).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -40,6 +40,7 @@ struct LoadOptions {
   std::string store = "default";
   int r = 0, w = 0;
   bool direct = false;
+  std::size_t batches_per_node = client::ClientOptions{}.max_batches_per_node;
   int floor_port = 7099;
   std::size_t floor_rounds = 20000;
   std::uint64_t seed = 0;
@@ -62,10 +63,16 @@ class Load {
     one = [&] {
       const std::size_t k = next.fetch_add(1);
       if (k >= o_.keys) return;
-      client_.submit(put_request(k), [&, k](ClientReply reply) {
-        remember(k, reply);
-        if (done.fetch_add(1) + 1 == o_.keys) all_done.notify_one();
-        one();
+      // Read, then write with the read's context: the put supersedes whatever an earlier run left,
+      // so the key holds one version however many runs came before (a blind put would add a sibling
+      // per run, and gets would slow down run after run as their answers grow).
+      client_.submit(get_request(k), [&, k](ClientReply read) {
+        remember(k, read);
+        client_.submit(put_request(k), [&, k](ClientReply reply) {
+          remember(k, reply);
+          if (done.fetch_add(1) + 1 == o_.keys) all_done.notify_one();
+          one();
+        });
       });
     };
     for (std::size_t i = 0; i < std::min<std::size_t>(64, o_.keys); ++i) one();
@@ -93,6 +100,14 @@ class Load {
   double elapsed() const { return elapsed_; }
 
  private:
+  ClientRequest get_request(std::size_t k) const {
+    ClientRequest request;
+    request.op = OpKind::kGet;
+    request.store = o_.store;
+    request.key = "load-" + std::to_string(k);
+    if (o_.r > 0) request.r = o_.r;
+    return request;
+  }
   ClientRequest put_request(std::size_t k) {
     ClientRequest request;
     request.op = OpKind::kPut;
@@ -120,20 +135,12 @@ class Load {
       get = std::uniform_real_distribution<double>(0, 1)(rng_) < o_.get_ratio;
       k = std::uniform_int_distribution<std::size_t>(0, o_.keys - 1)(rng_);
     }
-    ClientRequest request;
-    if (get) {
-      request.op = OpKind::kGet;
-      request.store = o_.store;
-      request.key = "load-" + std::to_string(k);
-      if (o_.r > 0) request.r = o_.r;
-    } else {
-      request = put_request(k);
-    }
+    ClientRequest request = get ? get_request(k) : put_request(k);
     const auto t0 = Clock::now();
     client_.submit(std::move(request), [this, t0, get, k](ClientReply reply) {
       const auto us = static_cast<std::uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
-      if (!get) remember(k, reply);
+      remember(k, reply);  // a get's context too: the next put of the key supersedes what it read
       {
         std::lock_guard lock(mutex_);
         if (reply.status == ReplyStatus::kOk) (get ? outcome_.get_us : outcome_.put_us).push_back(us);
@@ -189,6 +196,9 @@ int main(int argc, char** argv) {
   app.add_flag("--direct", o.direct, "Send to the given node(s), which forward to coordinators (not partition-aware)");
   app.add_option("--floor-port", o.floor_port, "Loopback port for the NNG floor's echo server")->capture_default_str();
   app.add_option("--floor-rounds", o.floor_rounds, "Round trips in the floor measurement (0: skip)")->capture_default_str();
+  app.add_option("--batches-per-node", o.batches_per_node,
+                 "Client batches in flight to each node; requests queued meanwhile share the next batch")
+      ->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--seed", o.seed, "Seed of the key and operation choice")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -206,6 +216,7 @@ int main(int argc, char** argv) {
   client::ClientOptions options;
   options.seeds = o.nodes;
   options.partition_aware = !o.direct;
+  options.max_batches_per_node = o.batches_per_node;
   auto connected = client::Client::connect(options);
   if (!connected.ok()) {
     std::fprintf(stderr, "dynamo_load: %s\n", connected.error().message.c_str());

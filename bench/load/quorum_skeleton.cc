@@ -38,30 +38,14 @@
 
 #include "bench/load/latencies.h"
 #include "bench/load/nng_floor.h"
+#include "bench/load/skeleton_common.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kNodes = 3;
-constexpr std::size_t kSmall = 40, kValue = 1024;
-constexpr std::size_t kHeader = 2 + 8;  // kind, sender, request id
+using namespace dynamo::bench::skeleton;
 
-std::string url(int base_port, int node, int socket) {
-  return "tcp://127.0.0.1:" + std::to_string(base_port + 10 * node + socket);
-}
-
-void die(const char* what, int rv) {
-  std::fprintf(stderr, "quorum_skeleton: %s: %s\n", what, nng_strerror(rv));
-  std::exit(1);
-}
-
-std::string message(char kind, int from, std::uint64_t id, std::size_t size) {
-  std::string m(std::max(size, kHeader), 'v');
-  m[0] = kind;
-  m[1] = static_cast<char>(from);
-  std::memcpy(&m[2], &id, sizeof id);
-  return m;
-}
+[[noreturn]] void die(const char* what, int rv) { dynamo::bench::skeleton::die("quorum_skeleton", what, rv); }
 
 // One node: a REP socket for the client, a PULL socket for its peers, a PUSH socket to each peer.
 [[noreturn]] void run_node(int self, int base_port, const std::string& dir) {
@@ -102,10 +86,10 @@ std::string message(char kind, int from, std::uint64_t id, std::size_t size) {
         if (j != self) nng_send(push[j], const_cast<char*>(ask.data()), ask.size(), 0);
     }
     while (nng_recv(pull, &buf, &size, NNG_FLAG_ALLOC | NNG_FLAG_NONBLOCK) == 0) {
-      const char kind = buf[0];
-      const int from = buf[1];
+      char kind = 0;
+      int from = 0;
       std::uint64_t id = 0;
-      std::memcpy(&id, buf + 2, sizeof id);
+      read_header(buf, &kind, &from, &id);
       nng_free(buf, size);
       if (kind == 'R' || kind == 'S') {  // a replica's part: answer at once
         const std::string answer = message(kind == 'R' ? 'r' : 'a', self, id, kind == 'R' ? kValue : kSmall);
