@@ -1,0 +1,118 @@
+// The core's own cost per request, with storage answered at once by canned outcomes (no engine, no
+// codec, no transport): what a replica's event loop spends in impl/core/ on one incoming Store, and
+// a coordinator on one get. With three members every node holds every key, as in `dynamo cluster up`.
+// Run: build/default/bench/node_bench (figures in bench/README.md, "The core's cost per request").
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "impl/core/check.h"
+#include "impl/core/node.h"
+#include "impl/core/version.h"
+
+namespace dynamo {
+namespace {
+
+NodeConfig member_of_three(const std::string& id) {
+  std::vector<Member> members;
+  for (int i = 1; i <= 3; ++i) members.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
+  NodeConfig config;
+  config.id = id;
+  config.ring = std::make_shared<const Ring>(Ring::build(members, 64).value());
+  config.stores = {StoreConfig{}};  // the default store: N=3, R=2, W=2
+  return config;
+}
+
+StorageOutcome outcome_for(const StorageRequest& request, const KeyState& state) {
+  if (std::holds_alternative<ReadKey>(request)) return KeyRead{state, {}};
+  if (std::holds_alternative<ScanKeys>(request)) return KeysScanned{{}, true};
+  if (std::holds_alternative<ScanHints>(request)) return HintsScanned{};
+  if (std::holds_alternative<DeleteHint>(request) || std::holds_alternative<Sync>(request)) return Done{};
+  DYNAMO_CHECK(!std::holds_alternative<AddHint>(request));  // no member is down here
+  return KeyStored{state};
+}
+
+// Answers every storage request of `effects` as if the engine held `state` for the key, feeding the
+// completions back until the node asks for nothing more; returns how many sends it made.
+std::size_t settle(Node& node, Effects effects, const KeyState& state) {
+  std::size_t sends = 0;
+  std::vector<Effects> work{std::move(effects)};
+  while (!work.empty()) {
+    Effects e = std::move(work.back());
+    work.pop_back();
+    sends += e.sends.size() + e.replies.size();
+    for (auto& op : e.storage) {
+      work.push_back(node.on_storage_done(op.token, outcome_for(op.request, state)));
+    }
+  }
+  return sends;
+}
+
+constexpr int kKeys = 20000;
+
+std::vector<Version> versions_for_keys() {
+  std::vector<Version> out;
+  for (int i = 0; i < kKeys; ++i)
+    out.push_back(make_version(KeyState{}, "n1#1", CausalContext{}, std::string(1024, 'v'), 1000).version);
+  return out;
+}
+
+// A replica merging one 1 KiB version (a Store from the coordinator n1) and acknowledging it.
+void BM_ReplicaStore(benchmark::State& state) {
+  Node node = Node::create(member_of_three("n2")).value();
+  settle(node, node.start(), KeyState{});
+  const std::vector<Version> versions = versions_for_keys();
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    const int k = static_cast<int>(i % kKeys);
+    StoreRequest store{++i, "default", "load-" + std::to_string(k), versions[k], ""};
+    KeyState stored;
+    stored.siblings = {versions[k]};
+    benchmark::DoNotOptimize(settle(node, node.on_message("n1", PeerMessage{std::move(store)}), stored));
+  }
+}
+BENCHMARK(BM_ReplicaStore);
+
+// A coordinator's get: its own read, the Read requests, one reply (R=2), the answer.
+void BM_CoordinatorGet(benchmark::State& state) {
+  Node node = Node::create(member_of_three("n1")).value();
+  settle(node, node.start(), KeyState{});
+  const std::vector<Version> versions = versions_for_keys();
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    const int k = static_cast<int>(i % kKeys);
+    ClientRequest get;
+    get.request_id = ++i;
+    get.op = OpKind::kGet;
+    get.key = "load-" + std::to_string(k);
+    KeyState stored;
+    stored.siblings = {versions[k]};
+    Effects asked = node.on_client_request("client", get);
+    std::uint64_t get_id = 0;
+    std::vector<Effects> work{std::move(asked)};
+    while (!work.empty()) {  // the own read, which sends the Read requests
+      Effects e = std::move(work.back());
+      work.pop_back();
+      for (const auto& send : e.sends)
+        if (const auto* read = std::get_if<ReadRequest>(&send.message)) get_id = read->get_id;
+      for (auto& op : e.storage) work.push_back(node.on_storage_done(op.token, outcome_for(op.request, stored)));
+    }
+    DYNAMO_CHECK(get_id != 0);
+    ReadReply reply;
+    reply.get_id = get_id;
+    reply.store = "default";
+    reply.key = get.key;
+    reply.ok = true;
+    reply.versions = stored.siblings;
+    benchmark::DoNotOptimize(settle(node, node.on_message("n2", PeerMessage{std::move(reply)}), stored));
+  }
+}
+BENCHMARK(BM_CoordinatorGet);
+
+}  // namespace
+}  // namespace dynamo
+
+BENCHMARK_MAIN();
