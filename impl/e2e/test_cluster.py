@@ -180,6 +180,7 @@ class KillUnderLoad(unittest.TestCase):
             kill_ms = 3000
             during = [e for e in events if e["event"] == "complete" and e.get("outcome") == "ok"
                       and e["op"].split("-")[1].startswith("p") and kill_ms + 500 <= e["t"] <= kill_ms + 4500]
+            print(f"puts acknowledged while n2 was down: {len(during)}")
             self.assertGreater(len(during), 10, "puts must keep succeeding while a node is down")
             # Let hints and repairs settle, then read every key (final reads) and check the history.
             print(f"hints kept for n2 while it was down: {hints_while_down}")
