@@ -24,7 +24,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -113,15 +112,7 @@ std::vector<std::uint32_t> drive(nng_socket req, char kind, std::size_t rounds) 
   const std::string request = message(kind, 9, 0, kind == 'p' ? kValue : kSmall);
   std::vector<std::uint32_t> us;
   us.reserve(rounds);
-  for (std::size_t i = 0; i < rounds; ++i) {
-    const auto start = Clock::now();
-    if (int rv = nng_send(req, const_cast<char*>(request.data()), request.size(), 0)) die("client send", rv);
-    char* buf = nullptr;
-    std::size_t size = 0;
-    if (int rv = nng_recv(req, &buf, &size, NNG_FLAG_ALLOC)) die("client receive", rv);
-    nng_free(buf, size);
-    us.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count()));
-  }
+  for (std::size_t i = 0; i < rounds; ++i) us.push_back(timed_call("quorum_skeleton", req, request));
   return us;
 }
 
@@ -164,13 +155,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "quorum_skeleton: --rounds must be positive and --base-port in 1..65000\n");
     return 2;
   }
-  // The nodes are forked before this process touches NNG (its threads do not survive a fork).
-  std::vector<pid_t> nodes;
-  for (int i = 0; i < kNodes; ++i) {
-    const pid_t pid = fork();
-    if (pid == 0) run_node(i, o.base_port, o.dir);
-    nodes.push_back(pid);
-  }
+  const std::vector<pid_t> nodes = fork_nodes([&](int i) { run_node(i, o.base_port, o.dir); });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // listeners up, peers dialled
   const auto floor = dynamo::bench::measure_nng_floor(kValue, 1, o.rounds, o.base_port + 90);
   if (!floor.ok()) die(floor.error().message.c_str(), NNG_EINVAL);
@@ -186,8 +171,7 @@ int main(int argc, char** argv) {
   print("skeleton put (W=2 of N=3)", dynamo::bench::summarize(drive(req, 'p', o.rounds)), two_hops);
   print("fdatasync of a 1 KiB append", dynamo::bench::summarize(fdatasync_alone(o.dir, o.rounds)), two_hops);
   nng_close(req);
-  for (pid_t pid : nodes) kill(pid, SIGTERM);
-  for (pid_t pid : nodes) waitpid(pid, nullptr, 0);
+  stop_nodes(nodes);
   for (int i = 0; i < kNodes; ++i) ::unlink((o.dir + "/quorum-skeleton-n" + std::to_string(i) + ".log").c_str());
   return 0;
 }

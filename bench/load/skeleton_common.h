@@ -4,13 +4,18 @@
 #pragma once
 
 #include <nng/nng.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace dynamo::bench::skeleton {
 
@@ -41,6 +46,36 @@ inline void read_header(const char* data, char* kind, int* from, std::uint64_t* 
   *kind = data[0];
   *from = data[1];
   std::memcpy(id, data + 2, sizeof *id);
+}
+
+// One request and its reply on a REQ socket; returns the round trip in µs.
+inline std::uint32_t timed_call(const char* tool, nng_socket req, const std::string& request) {
+  const auto start = std::chrono::steady_clock::now();
+  if (int rv = nng_send(req, const_cast<char*>(request.data()), request.size(), 0)) die(tool, "client send", rv);
+  char* buf = nullptr;
+  std::size_t size = 0;
+  if (int rv = nng_recv(req, &buf, &size, NNG_FLAG_ALLOC)) die(tool, "client receive", rv);
+  nng_free(buf, size);
+  return static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+// Forks the kNodes node processes, each running run_node(i) (which never returns). Call it before
+// this process touches NNG: NNG's threads do not survive a fork.
+template <class RunNode>
+std::vector<pid_t> fork_nodes(RunNode run_node) {
+  std::vector<pid_t> nodes;
+  for (int i = 0; i < kNodes; ++i) {
+    const pid_t pid = fork();
+    if (pid == 0) run_node(i);
+    nodes.push_back(pid);
+  }
+  return nodes;
+}
+
+inline void stop_nodes(const std::vector<pid_t>& nodes) {
+  for (pid_t pid : nodes) kill(pid, SIGTERM);
+  for (pid_t pid : nodes) waitpid(pid, nullptr, 0);
 }
 
 }  // namespace dynamo::bench::skeleton

@@ -20,7 +20,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -148,12 +147,7 @@ int main(int argc, char** argv) {
                          "--base-port in 1..65000\n");
     return 2;
   }
-  std::vector<pid_t> nodes;
-  for (int i = 0; i < kNodes; ++i) {  // forked before this process touches NNG
-    const pid_t pid = fork();
-    if (pid == 0) run_node(i, o.base_port);
-    nodes.push_back(pid);
-  }
+  const std::vector<pid_t> nodes = fork_nodes([&](int i) { run_node(i, o.base_port); });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const std::size_t per_batch = o.in_flight / threads;
   std::atomic<bool> measuring{false}, stop{false};
@@ -175,17 +169,10 @@ int main(int argc, char** argv) {
           x ^= x << 13, x ^= x >> 7, x ^= x << 17;
           kinds.push_back(x & 1 ? 'p' : 'g');
         }
-        const std::string request = batch('c', 9, 0, kinds, 'p');
-        const auto start = Clock::now();
-        if (int rv = nng_send(req, const_cast<char*>(request.data()), request.size(), 0)) die("client send", rv);
-        char* buf = nullptr;
-        std::size_t size = 0;
-        if (int rv = nng_recv(req, &buf, &size, NNG_FLAG_ALLOC)) die("client receive", rv);
-        nng_free(buf, size);
+        const std::uint32_t round_trip = timed_call("throughput_skeleton", req, batch('c', 9, 0, kinds, 'p'));
         if (measuring.load()) {
           ops += per_batch;
-          us.push_back(static_cast<std::uint32_t>(
-              std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count()));
+          us.push_back(round_trip);
         }
       }
       nng_close(req);
@@ -206,7 +193,6 @@ int main(int argc, char** argv) {
   std::printf("throughput skeleton: %zu in flight (%zu batches of %zu), 50/50, 1 KiB: %.0f ops/s; batch p50 %.0f us, "
               "p99 %.0f us, p99.9 %.0f us\n",
               per_batch * threads, threads, per_batch, static_cast<double>(done) / seconds, s.p50_us, s.p99_us, s.p999_us);
-  for (pid_t pid : nodes) kill(pid, SIGTERM);
-  for (pid_t pid : nodes) waitpid(pid, nullptr, 0);
+  stop_nodes(nodes);
   return 0;
 }
