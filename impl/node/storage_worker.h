@@ -1,7 +1,7 @@
 // storage_worker.h: the node's storage, split so that the event loop never waits for the disk.
 //
 // The loop runs every storage op itself, at once (store::execute_deferring_sync): reads, and writes
-// made buffered, which touch only RocksDB's memtable and the page cache. An op that needed
+// made buffered, which touch only RocksDB's memtable and its WAL buffer (no system call). An op that needed
 // durability (a durable write, a delete of a hint, a Sync) is not complete yet: it goes to the sync
 // thread, which takes every op waiting, calls sync() once for all of them (group commit: N durable
 // writes arriving together cost one fsync), and only then posts their completions to the inbox. So

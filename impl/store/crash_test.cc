@@ -112,7 +112,9 @@ TEST(RocksDbPowerLoss, EveryDurableWriteSurvivesDroppingUnsyncedData) {
     ASSERT_LT(durable_upto, kWrites);  // the tail is buffered
     fs->deactivate();                  // the power cut
   }
-  EXPECT_GT(fs->drop_unsynced_data(), 0u);
+  // Often 0 bytes: the buffered tail never left RocksDB's WAL buffer (manual_wal_flush; the close
+  // after the power cut cannot write it). Either way the tail is gone, which `survived` checks.
+  fs->drop_unsynced_data();
   fs->reactivate();
 
   auto opened = RocksDbStore::open(RocksDbOptions{dir.string(), env.get()});

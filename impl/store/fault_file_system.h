@@ -3,8 +3,8 @@
 //
 // It wraps the real file system and remembers, for every file opened for writing, how many bytes
 // were appended and how many of them a Sync/Fsync made durable. drop_unsynced_data() truncates
-// every such file to its synced length. A process that dies keeps its unsynced bytes in the page
-// cache (kill -9 shows nothing); this shows what a machine that loses power loses.
+// every such file to its synced length. A process that dies keeps what it had written to its files
+// in the page cache (kill -9 cannot show this loss); this shows what a machine that loses power loses.
 //
 // Use: make it with std::make_shared, open the store with rocksdb::NewCompositeEnv(fs); write; deactivate() (the "power cut": from then on every write,
 // sync, rename and delete fails, so closing the database cannot persist anything more); destroy the

@@ -6,10 +6,12 @@
 // Values are record_codec records.
 //
 // Durability: one WriteBatch per merge/put_state (atomic); a kDurable write sets WriteOptions::sync,
-// which fsyncs the write-ahead log and so everything written before it; sync() is DB::SyncWAL().
-// After power loss, reopening recovers a prefix of the writes that includes every write that was
-// durable (WAL recovery mode kPointInTimeRecovery). A buffered write reaches the OS page cache
-// before its call returns, so it survives the death of the process but not of the machine.
+// which writes out and fsyncs the write-ahead log and so everything written before it; sync() is
+// DB::FlushWAL(true), the same for everything written so far. After power loss or the death of the
+// process, reopening recovers a prefix of the writes that includes every write that was durable (WAL
+// recovery mode kPointInTimeRecovery). A buffered write stays in RocksDB's WAL buffer, in this
+// process, until the next durable write or sync (manual_wal_flush): the death of the process loses
+// it, as the spec's Crash loses what is not on disk. A clean close writes the buffer out to the OS.
 //
 // Reads: the decoded states of recently used keys are kept in a write-through cache (state_cache.h,
 // `cache_bytes`), so a read of a hot key costs neither a memtable search nor a decode.
