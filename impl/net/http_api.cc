@@ -311,4 +311,9 @@ HttpResponse http_response_for(OpKind op, const ClientReply& reply) {
   return text_response(503, "unknown reply status: retry later");
 }
 
+HttpResponse http_stopping_response() {
+  return text_response(503, "this node is stopping: a put or delete already under way may or may not have happened; "
+                            "retry against another node (GET the key first to learn its context)");
+}
+
 }  // namespace dynamo::net

@@ -83,6 +83,10 @@ HttpCall parse_http_request(const HttpRequest& request, const HttpApiConfig& con
 // The response to a KvCall of kind `op` that the core answered with `reply`.
 HttpResponse http_response_for(OpKind op, const ClientReply& reply);
 
+// The answer to a request the node can no longer run or finish because it is stopping: 503. A put or
+// delete that was already under way may or may not have happened, so the body says so.
+HttpResponse http_stopping_response();
+
 // base64_encode / base64_decode (RFC 4648 standard base64, with padding; decode rejects anything
 // else) are declared in base64.h, included above.
 // Percent-decoding of one path segment; nullopt on a malformed escape.

@@ -510,6 +510,15 @@ TEST(Response, FailedIs503WithTheMessage) {
   EXPECT_NE(http_response_for(OpKind::kGet, reply).body.find("the read failed"), std::string::npos);
 }
 
+TEST(Response, AStoppingNodeAnswers503AndAWriteMayHaveHappened) {
+  const HttpResponse r = http_stopping_response();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(header(r, "Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_NE(r.body.find("stopping"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("may or may not have happened"), std::string::npos) << r.body;
+  EXPECT_FALSE(header(r, "X-Dynamo-Context").has_value());
+}
+
 TEST(Response, RedirectIs503) {
   ClientReply reply;
   reply.status = ReplyStatus::kRedirect;

@@ -5,6 +5,7 @@
 
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #include "impl/node/log.h"
 
@@ -23,12 +24,37 @@ struct HttpServer::Impl {
   std::mutex mutex;
   std::uint64_t next_origin = 1;
   std::unordered_map<std::uint64_t, nng_aio*> waiting;  // origin -> the handler's aio
+  bool stopping = false;  // set by the destructor: from then on a request is answered at once
 
+  // NNG's stop waits until every handler's aio has finished, and the event loop that would finish the
+  // waiting ones has already stopped. So the stop answers them first, or it never returns (a node
+  // stopped while an HTTP request was in flight hung here).
   ~Impl() {
-    if (server != nullptr) {
-      nng_http_server_stop(server);
-      nng_http_server_release(server);
+    if (server == nullptr) return;
+    std::vector<nng_aio*> unanswered;
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+      for (const auto& [origin, aio] : waiting) unanswered.push_back(aio);
+      waiting.clear();
     }
+    const net::HttpResponse response = net::http_stopping_response();
+    for (nng_aio* aio : unanswered) finish(aio, response);
+    nng_http_server_stop(server);
+    nng_http_server_release(server);
+  }
+
+  static void finish(nng_aio* aio, const net::HttpResponse& response) {
+    nng_http_res* res = nullptr;
+    if (nng_http_res_alloc(&res) != 0) {
+      nng_aio_finish(aio, NNG_ENOMEM);
+      return;
+    }
+    nng_http_res_set_status(res, static_cast<std::uint16_t>(response.status));
+    for (const auto& [name, value] : response.headers) nng_http_res_set_header(res, name.c_str(), value.c_str());
+    if (!response.body.empty()) nng_http_res_copy_data(res, response.body.data(), response.body.size());
+    nng_aio_set_output(aio, 0, res);
+    nng_aio_finish(aio, 0);
   }
 
   static void on_request(nng_aio* aio) {
@@ -47,9 +73,12 @@ struct HttpServer::Impl {
     std::uint64_t origin = 0;
     {
       std::lock_guard lock(impl->mutex);
-      origin = impl->next_origin++;
-      impl->waiting[origin] = aio;
+      if (!impl->stopping) {
+        origin = impl->next_origin++;
+        impl->waiting[origin] = aio;
+      }
     }
+    if (origin == 0) return finish(aio, net::http_stopping_response());
     impl->inbox->post(HttpIn{origin, std::move(request)});
   }
 };
@@ -94,16 +123,7 @@ void HttpServer::complete(std::uint64_t origin, const net::HttpResponse& respons
     aio = it->second;
     impl_->waiting.erase(it);
   }
-  nng_http_res* res = nullptr;
-  if (nng_http_res_alloc(&res) != 0) {
-    nng_aio_finish(aio, NNG_ENOMEM);
-    return;
-  }
-  nng_http_res_set_status(res, static_cast<std::uint16_t>(response.status));
-  for (const auto& [name, value] : response.headers) nng_http_res_set_header(res, name.c_str(), value.c_str());
-  if (!response.body.empty()) nng_http_res_copy_data(res, response.body.data(), response.body.size());
-  nng_aio_set_output(aio, 0, res);
-  nng_aio_finish(aio, 0);
+  Impl::finish(aio, response);
 }
 
 }  // namespace dynamo::node

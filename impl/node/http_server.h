@@ -4,6 +4,9 @@
 //
 // Bodies are collected by NNG up to `max_body_bytes` (above it NNG itself answers 400); the node
 // sets it above every store's value limit so that an oversized value gets the API's 413.
+//
+// Destroying the server answers every request still waiting for the loop, and any that arrives
+// meanwhile, with net::http_stopping_response() (503): NNG's stop waits for them.
 #pragma once
 
 #include <cstddef>

@@ -15,3 +15,12 @@ target_include_directories(dynamo_node PUBLIC ${PROJECT_SOURCE_DIR})
 # No dynamo_core or dynamo_store here: the executable links the core variant it wants (mutants).
 target_link_libraries(dynamo_node PUBLIC dynamo_node_config dynamo_client dynamo_http dynamo_wire dynamo_peer_auth
                       nng::nng)
+
+if(DYNAMO_TESTS)
+  add_executable(http_server_tests ${CMAKE_CURRENT_LIST_DIR}/http_server_test.cc)
+  # The node libraries link no core of their own (impl/cli/CMakeLists.txt): it comes after them.
+  target_link_libraries(http_server_tests PRIVATE dynamo_node dynamo_client dynamo_http dynamo_wire dynamo_core
+                        GTest::gtest_main)
+  # Both tests bind one fixed loopback port.
+  gtest_discover_tests(http_server_tests PROPERTIES LABELS unit RESOURCE_LOCK http_port_19761 DISCOVERY_TIMEOUT 60)
+endif()
