@@ -38,6 +38,7 @@ Effects settle(Node& node, store::MemoryStore& storage, Effects effects) {
     }
     for (auto& s : e.sends) all.sends.push_back(std::move(s));
     for (auto& r : e.replies) all.replies.push_back(std::move(r));
+    for (auto& step : e.steps) all.steps.push_back(std::move(step));
   }
   return all;
 }
@@ -181,6 +182,63 @@ TEST(NodeChecks, APutWithoutWAcknowledgementsIsAnsweredUnknownNeverOk) {
   EXPECT_EQ(replies[0].reply.status, ReplyStatus::kUnknown) << replies[0].reply.message;
   EXPECT_NE(replies[0].reply.message.find("may survive"), std::string::npos);
   EXPECT_EQ(node.stats().suspected, 2u) << "the silent replicas are suspected";
+}
+
+// The real node records no spec steps (NodeConfig::record_spec_steps = false, impl/node): a put
+// acknowledged by the replicas and a get answered by them must then make the same storage ops,
+// sends and replies as with steps, and no step.
+TEST(NodeChecks, ANodeThatRecordsNoSpecStepsActsTheSame) {
+  struct Run {
+    std::vector<std::string> effects;  // one line per storage op, send and reply, in order
+    std::size_t steps = 0;
+  };
+  auto run = [](bool record) {
+    NodeConfig config = test_config("n1");
+    config.record_spec_steps = record;
+    Node node = Node::create(config).value();
+    store::MemoryStore storage;
+    ClientRequest put;
+    put.request_id = 1;
+    put.op = OpKind::kPut;
+    put.key = key_led_by(config, "n1");
+    put.value = "v";
+    Run out;
+    auto note = [&](const Effects& e) {
+      for (const auto& op : e.storage) out.effects.push_back("storage " + std::to_string(op.request.index()));
+      for (const auto& send : e.sends) out.effects.push_back("send " + send.to + " " + std::to_string(send.message.index()));
+      for (const auto& r : e.replies)
+        out.effects.push_back("reply " + r.client + " " + std::to_string(static_cast<int>(r.reply.status)) + " " +
+                              std::to_string(r.reply.siblings.size()));
+      out.steps += e.steps.size();
+    };
+    note(settle(node, storage, node.start()));
+    Effects stored = settle(node, storage, node.on_client_request("c", put));
+    note(stored);
+    for (const auto& send : stored.sends) {
+      const auto& store = std::get<StoreRequest>(send.message);
+      note(settle(node, storage, node.on_message(send.to, StoreAck{store.put_id, store.version.dot, 0, true, ""})));
+    }
+    ClientRequest get;
+    get.request_id = 2;
+    get.key = put.key;
+    Effects asked = settle(node, storage, node.on_client_request("c", get));
+    note(asked);
+    for (const auto& send : asked.sends) {
+      const auto& read = std::get<ReadRequest>(send.message);
+      Version v;
+      v.dot = Dot{"n1#0", 1, 0};
+      v.value = "v";
+      note(settle(node, storage, node.on_message(send.to, ReadReply{read.get_id, read.store, read.key, true, {v}})));
+    }
+    return out;
+  };
+  const Run with = run(true);
+  const Run without = run(false);
+  EXPECT_GT(with.steps, 0u);
+  EXPECT_EQ(without.steps, 0u);
+  EXPECT_EQ(with.effects, without.effects);
+  EXPECT_GE(std::count_if(with.effects.begin(), with.effects.end(), [](const std::string& e) { return e.starts_with("reply"); }), 2)
+      << "the put and the get were both answered";
 }
 
 TEST(NodeChecks, ConcurrentPutsOfOneKeyAtOneCoordinatorGetDistinctDots) {

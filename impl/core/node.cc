@@ -128,6 +128,22 @@ const std::vector<std::string>& Node::preference_list(std::string_view key, int 
   return it->second;
 }
 
+SpecStep* Node::record_step(Effects& out, SpecAction action, std::uint64_t op_id, const std::string& key) const {
+  if (!config_.record_spec_steps) return nullptr;
+  SpecStep& step = out.steps.emplace_back();
+  step.action = action;
+  step.node = config_.id;
+  step.op_id = op_id;
+  step.key = key;
+  return &step;
+}
+
+SpecStep* Node::record_step(Effects& out, SpecAction action, std::uint64_t op_id, std::string_view store,
+                            std::string_view key) const {
+  if (!config_.record_spec_steps) return nullptr;
+  return record_step(out, action, op_id, storage_key(store, key));
+}
+
 bool Node::is_primary(const std::string& node, std::string_view key, int n) const {
   const auto& primaries = preference_list(key, n);
   return std::find(primaries.begin(), primaries.end(), node) != primaries.end();
@@ -276,11 +292,11 @@ Effects Node::on_storage_done(std::uint64_t token, Result<StorageOutcome> outcom
         else if constexpr (std::is_same_v<P, RepairStored>) {
           if (outcome.ok()) {
             note_write_completed();
-            SpecStep step = spec_step(SpecAction::kStoreVersion, config_.id, 0, p.key);
-            step.message = "Repair";
-            step.from = p.from;
-            step.versions = p.versions;
-            out.steps.push_back(std::move(step));
+            if (SpecStep* step = record_step(out, SpecAction::kStoreVersion, 0, p.key)) {
+              step->message = "Repair";
+              step->from = p.from;
+              step->versions = p.versions;
+            }
           }
         } else if constexpr (std::is_same_v<P, HandoffStored>) on_handoff_stored(out, p, std::move(outcome));
         else if constexpr (std::is_same_v<P, HintDropped>) {

@@ -168,6 +168,12 @@ class Node {
   std::string suspect_silent(const std::vector<SpecTarget>& targets,
                              const std::function<bool(const std::string&)>& answered);
   std::vector<SpecTarget> targets_for(std::string_view key, int n) const;
+  // A new spec step of `action` in `out`, with the fields every action has, for the caller to fill;
+  // null when this node records no steps (NodeConfig::record_spec_steps), so that nothing is built.
+  // The second form takes the storage key's parts and joins them only when it records.
+  SpecStep* record_step(Effects& out, SpecAction action, std::uint64_t op_id, const std::string& key) const;
+  SpecStep* record_step(Effects& out, SpecAction action, std::uint64_t op_id, std::string_view store,
+                        std::string_view key) const;
   // The key's preference list of n (cached until the ring changes).
   const std::vector<std::string>& preference_list(std::string_view key, int n) const;
   // Whether `node` is in the key's preference list of n (a primary of the key).

@@ -96,6 +96,10 @@ struct NodeConfig {
   std::vector<StoreConfig> stores{StoreConfig{}};
   NodeTiming timing;
   NodeLimits limits;
+  // Whether the node describes each spec action it takes in Effects::steps. The simulator, the trace
+  // checks and the tests read them; the real node does not, and building them (each with copies of
+  // the versions, the context and the targets) is work on every put and get.
+  bool record_spec_steps = true;
 };
 
 Status validate(const NodeConfig& config);

@@ -30,13 +30,13 @@ void Node::on_get_self_read(Effects& out, std::uint64_t get_id, Result<StorageOu
     return;
   }
   op.replies.emplace_back(config_.id, view_of(std::get<KeyRead>(std::move(outcome).value())));
-  SpecStep step = spec_step(SpecAction::kClientGet, config_.id, get_id, op.key);
-  step.client = op.client;
-  step.request_id = op.request.request_id;
-  step.targets = op.targets;
-  step.targets.insert(step.targets.begin(), SpecTarget{config_.id, ""});
-  step.versions = op.replies.front().second;
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kClientGet, get_id, op.key)) {
+    step->client = op.client;
+    step->request_id = op.request.request_id;
+    step->targets = op.targets;
+    step->targets.insert(step->targets.begin(), SpecTarget{config_.id, ""});
+    step->versions = op.replies.front().second;
+  }
   for (const auto& target : op.targets)
     out.sends.push_back(Send{target.node, ReadRequest{get_id, op.store->name, op.request.key}});
   if (static_cast<int>(op.replies.size()) >= op.r) complete_get(out, get_id);
@@ -65,10 +65,10 @@ void Node::complete_get(Effects& out, std::uint64_t get_id) {
   std::vector<Version> all;
   for (const auto& [node, versions] : op.replies) all.insert(all.end(), versions.begin(), versions.end());
   std::vector<Version> result = reconcile(std::move(all));
-  SpecStep step = spec_step(SpecAction::kCompleteGet, config_.id, get_id, op.key);
-  step.replies = op.replies;
-  step.versions = result;
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kCompleteGet, get_id, op.key)) {
+    step->replies = op.replies;
+    step->versions = result;
+  }
   ClientReply reply;
   reply.request_id = op.request.request_id;
   reply.status = ReplyStatus::kOk;
@@ -81,17 +81,19 @@ void Node::complete_get(Effects& out, std::uint64_t get_id) {
 
 void Node::read_repair(Effects& out, std::uint64_t get_id, const GetOp& op, const std::vector<Version>& result) {
   const std::vector<Dot> want = dots_of(result);
-  SpecStep step = spec_step(SpecAction::kReadRepair, config_.id, get_id, op.key);
+  std::vector<std::string> stale;
   for (const auto& [node, versions] : op.replies) {
     if (dots_of(versions) == want) continue;
-    step.to.push_back(node);
+    stale.push_back(node);
     // Also to itself, through its own inbox, as the spec's Repair message.
     out.sends.push_back(Send{node, RepairRequest{op.store->name, op.request.key, result}});
     ++counters_.read_repairs;
   }
-  if (step.to.empty()) return;
-  step.versions = result;
-  out.steps.push_back(std::move(step));
+  if (stale.empty()) return;
+  if (SpecStep* step = record_step(out, SpecAction::kReadRepair, get_id, op.key)) {
+    step->to = std::move(stale);
+    step->versions = result;
+  }
 }
 
 void Node::expire_gets(Effects& out) {
@@ -110,7 +112,7 @@ void Node::expire_gets(Effects& out) {
                                                             std::to_string(config_.timing.request_timeout) + " ticks (" +
                                                             std::to_string(op.replies.size()) +
                                                             " replied; no answer from" + silent + ")")});
-    out.steps.push_back(spec_step(SpecAction::kGetTimeout, config_.id, it->first, op.key));
+    record_step(out, SpecAction::kGetTimeout, it->first, op.key);
     it = gets_.erase(it);
   }
 }

@@ -61,10 +61,10 @@ void Node::deliver_hint(Effects& out, const StoredHint& stored, const std::strin
                                              now_ + config_.timing.handoff_timeout, false};
   out.sends.push_back(Send{destination, Handoff{stored.id.sequence, std::string(store), std::string(key),
                                                 stored.hint.version}});
-  SpecStep step = spec_step(SpecAction::kDeliverHint, config_.id, stored.id.sequence, stored.hint.key);
-  step.hint = stored.id.target;
-  step.versions = {stored.hint.version};
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kDeliverHint, stored.id.sequence, stored.hint.key)) {
+    step->hint = stored.id.target;
+    step->versions = {stored.hint.version};
+  }
 }
 
 void Node::on_handoff(Effects& out, const std::string& from, const Handoff& handoff) {
@@ -77,11 +77,11 @@ void Node::on_handoff(Effects& out, const std::string& from, const Handoff& hand
 void Node::on_handoff_stored(Effects& out, const HandoffStored& done, Result<StorageOutcome> outcome) {
   if (!outcome.ok()) return;  // no acknowledgement: the fallback keeps the hint and retries
   const Handoff& h = done.handoff;
-  SpecStep step = spec_step(SpecAction::kStoreVersion, config_.id, h.sequence, storage_key(h.store, h.key));
-  step.message = "Handoff";
-  step.from = done.from;
-  step.versions = {h.version};
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kStoreVersion, h.sequence, h.store, h.key)) {
+    step->message = "Handoff";
+    step->from = done.from;
+    step->versions = {h.version};
+  }
   out.sends.push_back(Send{done.from, HandoffAck{h.sequence, h.store, h.key, h.version.dot}});
 }
 
@@ -96,11 +96,11 @@ void Node::delete_hint(Effects& out, const std::string& from, const HandoffAck& 
   const Version version = h.version;
   handoffs_.erase(it);
   issue(out, DeleteHint{HintId{target, ack.sequence}}, HintDropped{target, key});
-  SpecStep step = spec_step(SpecAction::kDeleteHint, config_.id, ack.sequence, key);
-  step.versions = {version};
-  step.from = from;
-  step.hint = target;
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kDeleteHint, ack.sequence, key)) {
+    step->versions = {version};
+    step->from = from;
+    step->hint = target;
+  }
 }
 
 void Node::expire_handoffs() {
@@ -166,10 +166,10 @@ void Node::on_key_sync_stored(Effects& out, const KeySyncStored& done, Result<St
   }
   note_write_completed();
   const KeyState& state = std::get<KeyStored>(outcome.value()).state;
-  SpecStep step = spec_step(SpecAction::kAntiEntropy, config_.id, 0, storage_key(done.sync.store, done.sync.key));
-  step.from = done.from;
-  step.versions = state.siblings;
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kAntiEntropy, 0, done.sync.store, done.sync.key)) {
+    step->from = done.from;
+    step->versions = state.siblings;
+  }
   if (!done.sync.reply && dots_of(state.siblings) != dots_of(done.sync.versions))
     out.sends.push_back(Send{done.from, KeySync{done.sync.store, done.sync.key, state.siblings, true}});
 }

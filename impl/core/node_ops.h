@@ -60,15 +60,6 @@ inline ClientReply failed_reply(std::uint64_t request_id, std::string message) {
   return reply;
 }
 
-// A spec step with the fields every action has.
-inline SpecStep spec_step(SpecAction action, const std::string& node, std::uint64_t op_id, const std::string& key) {
-  SpecStep step;
-  step.action = action;
-  step.node = node;
-  step.op_id = op_id;
-  step.key = key;
-  return step;
-}
 
 
 }  // namespace dynamo

@@ -107,13 +107,13 @@ void Node::on_put_read(Effects& out, std::uint64_t put_id, Result<StorageOutcome
 // Spec CoordinatePut: the version goes to every target but the coordinator.
 void Node::send_put(Effects& out, std::uint64_t put_id, PutOp& op) {
   std::vector<SpecTarget> all = targets_for(op.request.key, op.store->quorum.n);
-  SpecStep step = spec_step(SpecAction::kCoordinatePut, config_.id, put_id, op.key);
-  step.client = op.client;
-  step.request_id = op.request.request_id;
-  step.versions = {op.version};
-  step.context = op.request.context;
-  step.targets = all;
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kCoordinatePut, put_id, op.key)) {
+    step->client = op.client;
+    step->request_id = op.request.request_id;
+    step->versions = {op.version};
+    step->context = op.request.context;
+    step->targets = all;
+  }
   for (auto& target : all) {
     if (target.node == config_.id) continue;
     out.sends.push_back(Send{target.node, StoreRequest{put_id, op.store->name, op.request.key,
@@ -150,9 +150,9 @@ void Node::persist_put(Effects& out, std::uint64_t put_id, Result<StorageOutcome
   if (!sent) send_put(out, put_id, op);
   op.persisted = true;
   op.acks.emplace_back(config_.id, config_.epoch);
-  SpecStep step = spec_step(SpecAction::kPersistPut, config_.id, put_id, key);
-  step.versions = {op.version};
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kPersistPut, put_id, key)) {
+    step->versions = {op.version};
+  }
   if (op.answered) {
     puts_.erase(it);  // it timed out while writing: the client was told "unknown"; nothing to count
     return;
@@ -200,20 +200,20 @@ void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
   if (own_counted && op.acks.size() >= needed) {
     complete_put(out, ack.put_id);
   } else {
-    SpecStep step = spec_step(SpecAction::kAckPut, config_.id, ack.put_id, op.key);
-    step.acks = {{from, ack.epoch}};
-    step.from = from;
-    out.steps.push_back(std::move(step));
+    if (SpecStep* step = record_step(out, SpecAction::kAckPut, ack.put_id, op.key)) {
+      step->acks = {{from, ack.epoch}};
+      step->from = from;
+    }
   }
 }
 
 void Node::complete_put(Effects& out, std::uint64_t put_id) {
   auto it = puts_.find(put_id);
   PutOp& op = *it->second;
-  SpecStep step = spec_step(SpecAction::kCompletePut, config_.id, put_id, op.key);
-  step.acks = op.acks;
-  step.versions = {op.version};
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kCompletePut, put_id, op.key)) {
+    step->acks = op.acks;
+    step->versions = {op.version};
+  }
   answer_put(out, op, ReplyStatus::kOk, "");
   if (op.persisted) puts_.erase(it);  // otherwise persist_put ends it (only a mutant answers first)
 }
@@ -250,7 +250,7 @@ void Node::expire_puts(Effects& out) {
                    "W=" + std::to_string(op.w) + " not reached within " + std::to_string(config_.timing.request_timeout) +
                        " ticks (" + std::to_string(op.acks.size()) + " stored; no answer from" + silent +
                        "); the version is stored at the coordinator and may survive");
-        out.steps.push_back(spec_step(SpecAction::kPutTimeout, config_.id, it->first, op.key));
+        record_step(out, SpecAction::kPutTimeout, it->first, op.key);
         it = puts_.erase(it);
         continue;
       }

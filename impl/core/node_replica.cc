@@ -71,12 +71,12 @@ void Node::on_store_completed(Effects& out, const std::string& from, const Store
                               const std::string& hint, Result<StorageOutcome> outcome) {
   if (!outcome.ok()) return out.sends.push_back(store_ack(from, request, config_.epoch, outcome.error().message));
   if (hint.empty()) note_write_completed();
-  SpecStep step = spec_step(SpecAction::kStoreVersion, config_.id, request.put_id, storage_key(request.store, request.key));
-  step.message = "Store";
-  step.from = from;
-  step.hint = hint;
-  step.versions = {request.version};
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kStoreVersion, request.put_id, request.store, request.key)) {
+    step->message = "Store";
+    step->from = from;
+    step->hint = hint;
+    step->versions = {request.version};
+  }
   out.sends.push_back(store_ack(from, request, config_.epoch));
 }
 
@@ -89,10 +89,10 @@ void Node::replica_read(Effects& out, const std::string& from, const ReadRequest
 void Node::on_replica_view(Effects& out, const ReplicaView& done, Result<StorageOutcome> outcome) {
   if (!outcome.ok()) return out.sends.push_back(read_reply(done.from, done.get_id, done.key, false, {}));
   std::vector<Version> view = view_of(std::get<KeyRead>(std::move(outcome).value()));
-  SpecStep step = spec_step(SpecAction::kReplicaRead, config_.id, done.get_id, done.key);
-  step.from = done.from;
-  step.versions = view;
-  out.steps.push_back(std::move(step));
+  if (SpecStep* step = record_step(out, SpecAction::kReplicaRead, done.get_id, done.key)) {
+    step->from = done.from;
+    step->versions = view;
+  }
   out.sends.push_back(read_reply(done.from, done.get_id, done.key, true, std::move(view)));
 }
 

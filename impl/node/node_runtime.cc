@@ -55,6 +55,7 @@ Result<std::unique_ptr<NodeRuntime>> NodeRuntime::open(NodeFileConfig config) {
   core_config.stores = c.stores;
   core_config.timing = c.timing;
   core_config.limits = c.limits;
+  core_config.record_spec_steps = false;  // nothing here reads Effects::steps
   auto core = Node::create(std::move(core_config));
   if (!core.ok()) return core.error();
   impl->core.emplace(std::move(core).value());
