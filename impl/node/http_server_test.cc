@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <variant>
@@ -72,34 +73,36 @@ HttpIn take_request(Inbox& inbox) {
   return std::get<HttpIn>(std::move(events.front()));
 }
 
-TEST(HttpServer, ARequestReachesTheInboxAndCompleteAnswersIt) {
+// A server on kPort with one PUT sent to it and taken from the inbox: the loop holds it, unanswered.
+class HttpServerWithRequest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = HttpServer::start("127.0.0.1:" + std::to_string(kPort), 1024, inbox);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    server = std::move(started).value();
+    client = std::make_unique<RawClient>(kPort);
+    ASSERT_TRUE(client->connected());
+    client->send(kPut);
+    in = take_request(inbox);
+  }
+
   Inbox inbox;
-  auto started = HttpServer::start("127.0.0.1:" + std::to_string(kPort), 1024, inbox);
-  ASSERT_TRUE(started.ok()) << started.error().message;
-  auto server = std::move(started).value();
-  RawClient client(kPort);
-  ASSERT_TRUE(client.connected());
-  client.send(kPut);
-  const HttpIn in = take_request(inbox);
+  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<RawClient> client;
+  HttpIn in;
+};
+
+TEST_F(HttpServerWithRequest, ReachesTheInboxAndCompleteAnswersIt) {
   EXPECT_EQ(in.request.method, "PUT");
   EXPECT_EQ(in.request.uri, "/kv/a");
   EXPECT_EQ(in.request.body, "hello");
   server->complete(in.origin, net::HttpResponse{204, {{"X-Dynamo-Context", "AA=="}}, ""});
-  const std::string response = client.read_response();
+  const std::string response = client->read_response();
   EXPECT_EQ(response.rfind("HTTP/1.1 204", 0), 0u) << response;
   EXPECT_NE(response.find("X-Dynamo-Context: AA=="), std::string::npos) << response;
 }
 
-TEST(HttpServer, StoppingWhileARequestWaitsForTheLoopReturnsAndAnswers503) {
-  Inbox inbox;
-  auto started = HttpServer::start("127.0.0.1:" + std::to_string(kPort), 1024, inbox);
-  ASSERT_TRUE(started.ok()) << started.error().message;
-  auto server = std::move(started).value();
-  RawClient client(kPort);
-  ASSERT_TRUE(client.connected());
-  client.send(kPut);
-  take_request(inbox);  // the loop has it, and (stopping) will never answer it
-
+TEST_F(HttpServerWithRequest, StoppingWhileItWaitsForTheLoopReturnsAndAnswers503) {
   std::atomic<bool> stopped{false};
   std::thread([&] {
     server.reset();
@@ -109,13 +112,13 @@ TEST(HttpServer, StoppingWhileARequestWaitsForTheLoopReturnsAndAnswers503) {
   while (!stopped && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (!stopped) {
-    // The stopping thread is stuck inside NNG and holds this frame's locals: no clean way back.
+    // The stopping thread is stuck inside NNG and holds this fixture: no clean way back.
     std::fprintf(stderr, "FAILED: destroying the HTTP server with a request in flight did not return in 10 s\n");
     std::_Exit(1);
   }
   // The stop closes the connection right after the answer is handed to NNG: the 503 usually
   // arrives, but a close that wins the race is also correct. What must never come is another answer.
-  const std::string response = client.read_response();
+  const std::string response = client->read_response();
   if (!response.empty()) {
     EXPECT_EQ(response.rfind("HTTP/1.1 503", 0), 0u) << response;
     EXPECT_NE(response.find("stopping"), std::string::npos) << response;
