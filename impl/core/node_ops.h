@@ -60,6 +60,4 @@ inline ClientReply failed_reply(std::uint64_t request_id, std::string message) {
   return reply;
 }
 
-
-
 }  // namespace dynamo

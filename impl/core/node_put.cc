@@ -199,11 +199,9 @@ void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
 #endif
   if (own_counted && op.acks.size() >= needed) {
     complete_put(out, ack.put_id);
-  } else {
-    if (SpecStep* step = record_step(out, SpecAction::kAckPut, ack.put_id, op.key)) {
-      step->acks = {{from, ack.epoch}};
-      step->from = from;
-    }
+  } else if (SpecStep* step = record_step(out, SpecAction::kAckPut, ack.put_id, op.key)) {
+    step->acks = {{from, ack.epoch}};
+    step->from = from;
   }
 }
 
