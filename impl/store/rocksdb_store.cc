@@ -157,19 +157,22 @@ Result<KeyState> RocksDbStore::write_state_locked(std::string_view key, const Ke
     }
     return after;
   }
-  if (empty_state(after)) {  // nothing left (a reaped key): the record goes
-    cache_.erase(key);
-    if (auto s = write(data_, key, nullptr, durability, "delete"); !s.ok()) return s.error();
-    cache_.put(key, after);
-    return after;
-  }
+  if (empty_state(after)) return write_through(key, nullptr, after, durability);  // a reaped key: the record goes
   auto bytes = encode_key_state(key, after);
   if (!bytes.ok()) return bytes.error();
   DYNAMO_CHECK(decode_key_state(key, bytes.value()).ok());  // never write what cannot be read
-  // Out of the cache until the write is known to have happened (a failed write changes nothing in
-  // the database, storage.h invariant 5, and then the next read asks it again).
-  cache_.erase(key);
-  if (auto s = write(data_, key, &bytes.value(), durability, "write"); !s.ok()) return s.error();
+  return write_through(key, &bytes.value(), after, durability);
+}
+
+Result<KeyState> RocksDbStore::write_through(std::string_view key, const std::string* bytes,
+                                             const KeyState& after, Durability durability) {
+  // The cache changes only once the write is known to have happened. A failed write changes nothing
+  // in the database (storage.h invariant 5), but the key leaves the cache so the next read asks the
+  // database rather than trust that.
+  if (auto s = write(data_, key, bytes, durability, bytes ? "write" : "delete"); !s.ok()) {
+    cache_.erase(key);
+    return s.error();
+  }
   cache_.put(key, after);
   return after;
 }

@@ -74,6 +74,9 @@ class RocksDbStore final : public Storage {
   Result<KeyState> read_locked(std::string_view key);
   Result<KeyState> write_state_locked(std::string_view key, const KeyState& before,
                                       const KeyState& after, Durability durability);
+  // Writes `bytes` (nullptr: deletes the record) as the key's record, then caches `after`.
+  Result<KeyState> write_through(std::string_view key, const std::string* bytes, const KeyState& after,
+                                 Durability durability);
   Status write(rocksdb::ColumnFamilyHandle* family, std::string_view key,
                const std::string* bytes, Durability durability, const char* what);
   Status load_next_hint_sequence();

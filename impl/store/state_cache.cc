@@ -35,12 +35,23 @@ std::optional<KeyState> StateCache::get(std::string_view key) {
 }
 
 void StateCache::put(std::string_view key, const KeyState& state) {
-  erase(key);
   const std::size_t size = approximate_bytes(key, state);
-  if (size > budget_) return;  // would evict everything else and still not fit
-  order_.push_front(Entry{std::string(key), state, size});
-  index_.emplace(order_.front().key, order_.begin());
-  bytes_ += size;
+  auto found = index_.find(key);
+  if (size > budget_) {  // would evict everything else and still not fit
+    if (found != index_.end()) drop(found->second);
+    return;
+  }
+  if (found != index_.end()) {  // a key written again (the common case): its entry is reused
+    Entry& entry = *found->second;
+    bytes_ = bytes_ - entry.bytes + size;
+    entry.state = state;
+    entry.bytes = size;
+    order_.splice(order_.begin(), order_, found->second);
+  } else {
+    order_.push_front(Entry{std::string(key), state, size});
+    index_.emplace(order_.front().key, order_.begin());
+    bytes_ += size;
+  }
   while (bytes_ > budget_) drop(std::prev(order_.end()));
 }
 

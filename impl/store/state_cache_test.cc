@@ -52,6 +52,30 @@ TEST(StateCache, EvictsTheLeastRecentlyUsedWithinTheBudget) {
   EXPECT_TRUE(cache.get("k3").has_value());
 }
 
+// A key written again reuses its entry (the write path's common case): it becomes the most recently
+// used, and the byte count follows its new size.
+TEST(StateCache, APutOfACachedKeyRefreshesItsPlaceAndSize) {
+  const KeyState small = state_with(std::string(100, 'x'));
+  const KeyState large = state_with(std::string(1000, 'y'));
+  const std::size_t big = approximate_bytes("k0", large);
+  StateCache cache(4 * big);
+  cache.put("k0", small);
+  cache.put("k1", large);
+  cache.put("k2", large);
+  cache.put("k0", large);  // k0 is now the most recently used; k1 the least
+  EXPECT_EQ(cache.entries(), 3u);
+  EXPECT_EQ(cache.bytes(), 3 * big);
+  cache.put("k3", large);
+  cache.put("k4", large);  // five large states in a budget of four: one goes
+  EXPECT_EQ(cache.entries(), 4u);
+  EXPECT_FALSE(cache.get("k1").has_value());
+  EXPECT_EQ(cache.get("k0")->siblings[0].value, std::string(1000, 'y'));
+  cache.put("k0", state_with(std::string(8 * big, 'z')));  // too large to keep: the old entry goes too
+  EXPECT_FALSE(cache.get("k0").has_value());
+  EXPECT_EQ(cache.entries(), 3u);
+  EXPECT_EQ(cache.bytes(), 3 * big);
+}
+
 TEST(StateCache, AStateLargerThanTheBudgetIsNotKept) {
   StateCache cache(100);
   cache.put("big", state_with(std::string(1000, 'x')));
