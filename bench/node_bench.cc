@@ -12,17 +12,16 @@
 
 #include "impl/core/check.h"
 #include "impl/core/node.h"
+#include "impl/core/test_support.h"
 #include "impl/core/version.h"
 
 namespace dynamo {
 namespace {
 
 NodeConfig member_of_three(const std::string& id) {
-  std::vector<Member> members;
-  for (int i = 1; i <= 3; ++i) members.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
   NodeConfig config;
   config.id = id;
-  config.ring = std::make_shared<const Ring>(Ring::build(members, 64).value());
+  config.ring = testing::one_dc_ring(1, 3, 64);
   config.stores = {StoreConfig{}};  // the default store: N=3, R=2, W=2
   return config;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "impl/core/node.h"
+#include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
 
@@ -27,9 +28,7 @@ struct Cluster {
   std::uint64_t syncs_seen = 0;                       // KeySync messages delivered
 
   Cluster() {
-    std::vector<Member> members;
-    for (const auto& id : kIds) members.push_back(Member{id, "dc-1", 1});
-    auto ring = std::make_shared<const Ring>(Ring::build(members, 16).value());
+    auto ring = testing::one_dc_ring(1, 3, 16);  // kIds
     for (const auto& id : kIds) {
       NodeConfig config;
       config.id = id;

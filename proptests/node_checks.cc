@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "impl/core/node.h"
+#include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
 
@@ -15,11 +16,9 @@ namespace {
 
 // A node `id` of a one-data-centre cluster n1..n<members>, with the default store (N=3, R=2, W=2).
 NodeConfig test_config(const std::string& id, int members = 4) {
-  std::vector<Member> list;
-  for (int i = 1; i <= members; ++i) list.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
   NodeConfig config;
   config.id = id;
-  config.ring = std::make_shared<const Ring>(Ring::build(list, 16).value());
+  config.ring = testing::one_dc_ring(1, members, 16);
   return config;
 }
 
@@ -310,9 +309,7 @@ TEST(NodeChecks, AKeyGivenUpIsReleasedOnlyAfterEveryPrimaryConfirmed) {
   settle(node, storage, node.on_message("n2", StoreRequest{1, "default", "k", v, ""}));
   ASSERT_EQ(storage.read(storage_key("default", "k")).value().siblings.size(), 1u);
   // n1 leaves: the ring of n2, n3, n4.
-  std::vector<Member> members;
-  for (int i = 2; i <= 4; ++i) members.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
-  ASSERT_TRUE(node.adopt_ring(std::make_shared<const Ring>(Ring::build(members, 16).value())).ok());
+  ASSERT_TRUE(node.adopt_ring(testing::one_dc_ring(2, 4, 16)).ok());
   Effects out = settle(node, storage, node.on_tick(1));
   std::vector<std::pair<std::string, std::uint64_t>> sent;
   for (const auto& s : out.sends)

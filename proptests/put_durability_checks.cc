@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "impl/core/node.h"
+#include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
 
@@ -20,11 +21,9 @@ namespace dynamo {
 namespace {
 
 NodeConfig three_nodes(const std::string& id) {
-  std::vector<Member> list;
-  for (int i = 1; i <= 3; ++i) list.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
   NodeConfig config;
   config.id = id;
-  config.ring = std::make_shared<const Ring>(Ring::build(list, 16).value());
+  config.ring = testing::one_dc_ring(1, 3, 16);
   StoreConfig store;  // the default store: N=3, R=2, W=2; with three nodes every node is a primary
   store.overlap_coordinator_write = true;
   config.stores = {store};

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "impl/core/node.h"
+#include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
 
@@ -29,10 +30,8 @@ struct MiniCluster {
   std::uint64_t now_ms = 0;
 
   explicit MiniCluster(int members = 4) {
-    std::vector<Member> list;
-    for (int i = 1; i <= members; ++i) list.push_back(Member{"n" + std::to_string(i), "dc-1", 1});
-    ring = std::make_shared<const Ring>(Ring::build(list, 16).value());
-    for (const auto& m : list) {
+    ring = testing::one_dc_ring(1, members, 16);
+    for (const auto& m : ring->members()) {
       nodes[m.id] = std::make_unique<Node>(Node::create(config_of(m.id, 1)).value());
       stores[m.id] = std::make_unique<store::MemoryStore>();
     }
