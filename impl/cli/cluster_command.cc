@@ -39,16 +39,7 @@ std::atomic<bool> stop_requested{false};
 extern "C" void on_cluster_signal(int) { stop_requested.store(true); }
 
 std::vector<node::NodeFileConfig> cluster_configs(const UpOptions& o) {
-  std::vector<net::MemberAddress> members;
-  for (int i = 0; i < o.nodes; ++i) {
-    const int base = o.base_port + 10 * i;
-    net::MemberAddress m;
-    m.member = {"n" + std::to_string(i + 1), "dc1", 1};
-    m.http_address = "127.0.0.1:" + std::to_string(base);
-    m.peer_address = "tcp://127.0.0.1:" + std::to_string(base + 1);
-    m.client_address = "tcp://127.0.0.1:" + std::to_string(base + 2);
-    members.push_back(m);
-  }
+  const std::vector<net::MemberAddress> members = node::local_cluster_members(o.nodes, o.base_port);
   StoreConfig store;
   store.quorum.n = o.n > 0 ? o.n : std::min(3, o.nodes);
   store.quorum.r = o.r > 0 ? o.r : store.quorum.n / 2 + 1;

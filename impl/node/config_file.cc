@@ -810,6 +810,20 @@ Result<NodeFileConfig> load_node_config(const std::string& path) {
   return c;
 }
 
+std::vector<net::MemberAddress> local_cluster_members(int nodes, int base_port) {
+  std::vector<net::MemberAddress> members;
+  for (int i = 0; i < nodes; ++i) {
+    const int base = base_port + 10 * i;
+    net::MemberAddress m;
+    m.member = {"n" + std::to_string(i + 1), "dc1", 1};
+    m.http_address = "127.0.0.1:" + std::to_string(base);
+    m.peer_address = "tcp://127.0.0.1:" + std::to_string(base + 1);
+    m.client_address = "tcp://127.0.0.1:" + std::to_string(base + 2);
+    members.push_back(m);
+  }
+  return members;
+}
+
 std::string render_node_config(const NodeFileConfig& config) {
   std::ostringstream out;
   out << "# Dynamo node configuration (docs/configuration.md)\n\n[node]\n";

@@ -73,4 +73,9 @@ Result<NodeFileConfig> load_node_config(const std::string& path);
 // The TOML text that parse_node_config reads back as `config` (used by `dynamo cluster up`).
 std::string render_node_config(const NodeFileConfig& config);
 
+// The members of a local development cluster (`dynamo cluster up`; docs/configuration.md, "Ports of
+// `dynamo cluster up`"): node i (0-based) is n<i+1> in data centre "dc1", on loopback, with HTTP on
+// P+10i, peers on P+10i+1 and clients on P+10i+2, where P is `base_port`.
+std::vector<net::MemberAddress> local_cluster_members(int nodes, int base_port);
+
 }  // namespace dynamo::node

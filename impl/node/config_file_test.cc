@@ -691,19 +691,9 @@ TEST(ConfigFileRender, RoundTripsTheMinimalFile) {
   EXPECT_EQ(render_node_config(parsed.value()).find("data_dir"), std::string::npos);
 }
 
-// What `dynamo cluster up` writes: node i (0-based) with base port P uses HTTP P+10i, peer P+10i+1,
-// client P+10i+2.
+// What `dynamo cluster up` writes (cluster_command.cc), with the same member layout.
 std::vector<NodeFileConfig> cluster_up(int nodes, int base_port, bool memory) {
-  std::vector<net::MemberAddress> members;
-  for (int i = 0; i < nodes; ++i) {
-    const int base = base_port + 10 * i;
-    net::MemberAddress m;
-    m.member = {"n" + std::to_string(i + 1), "dc1", 1};
-    m.http_address = "127.0.0.1:" + std::to_string(base);
-    m.peer_address = "tcp://127.0.0.1:" + std::to_string(base + 1);
-    m.client_address = "tcp://127.0.0.1:" + std::to_string(base + 2);
-    members.push_back(m);
-  }
+  const std::vector<net::MemberAddress> members = local_cluster_members(nodes, base_port);
   StoreConfig store;
   store.quorum.n = std::min(3, nodes);
   store.quorum.r = store.quorum.w = store.quorum.n / 2 + 1;
