@@ -2,6 +2,7 @@
 namespaces), each with its own RocksDB directory, plus helpers to run the CLI, speak HTTP, and
 check histories. Every process is killed when the test ends; every wait is bounded."""
 import os
+import re
 import shutil
 import signal
 import socket
@@ -227,6 +228,19 @@ def start_workload(workload, cluster, history, keys=30, seconds=14, processes=8)
     return subprocess.Popen([workload, "--node", cluster.nodes[0].client, "--node", cluster.nodes[1].client,
                              "--processes", str(processes), "--keys", str(keys), "--seconds", str(seconds),
                              "--history", history], stdout=subprocess.PIPE, text=True)
+
+
+def monotonic_ms():
+    """Now, in ms of the clock the workload's "t" counts on (CLOCK_MONOTONIC: its steady_clock)."""
+    return time.monotonic() * 1000.0
+
+
+def workload_zero_ms(output):
+    """When the workload's "t" was 0, in monotonic_ms(), from the line it prints at its start."""
+    found = re.search(r"t = 0 at monotonic (\d+) ms", output)
+    if not found:
+        raise AssertionError("the workload did not print when its clock started:\n" + output)
+    return int(found.group(1))
 
 
 def parse_args(argv):

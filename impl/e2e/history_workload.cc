@@ -9,7 +9,9 @@
 // the get's context (read-modify-write), a blind put, a get, and (rarely) a delete with a context.
 // Every put writes a value never written before ("<run>-<process>-<n>"). Outcomes: ok, unknown
 // (kUnknown, or no answer), fail (kFailed: the node guarantees nothing was stored). Every event
-// carries "t", milliseconds since the start, for the tests' own checks (the checker ignores it).
+// carries "t", milliseconds since the start, for the tests' own checks (the checker ignores it); the
+// start is printed as a time on the monotonic clock, so a test can place its own actions (a kill, a
+// restart, timed with Python's time.monotonic(), the same clock) among the events.
 // Seeded (--seed, printed); the interleaving depends on the cluster, so a rerun is not identical.
 #include <atomic>
 #include <chrono>
@@ -55,6 +57,11 @@ struct Options {
 class Recorder {
  public:
   explicit Recorder(std::string path) : path_(std::move(path)) {}
+
+  // When "t" is 0, in milliseconds of the monotonic clock (CLOCK_MONOTONIC, as steady_clock here).
+  long long start_monotonic_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(start_.time_since_epoch()).count();
+  }
 
   void write(json event) {
     event["t"] = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_).count();
@@ -232,6 +239,7 @@ int main(int argc, char** argv) {
     return 4;
   }
   Recorder recorder(o.history);
+  std::printf("history_workload: t = 0 at monotonic %lld ms\n", recorder.start_monotonic_ms());
   Counts counts;
   if (o.final_reads) {
     recorder.load_existing();
