@@ -43,8 +43,9 @@ void StateCache::put(std::string_view key, const KeyState& state) {
   }
   if (found != index_.end()) {  // a key written again (the common case): its entry is reused
     Entry& entry = *found->second;
+    KeyState copy = state;  // first: if copying throws, the entry and the count are as they were
+    entry.state = std::move(copy);
     bytes_ = bytes_ - entry.bytes + size;
-    entry.state = state;
     entry.bytes = size;
     order_.splice(order_.begin(), order_, found->second);
   } else {
