@@ -77,7 +77,7 @@ Result<FloorResult> measure_nng_floor(std::size_t payload, std::size_t in_flight
   // Warm up (connection set-up, first allocations).
   for (int i = 0; i < 100; ++i) {
     std::promise<void> done;
-    connection.value()->call_raw(message, [&](Result<std::string>) { done.set_value(); });
+    connection.value()->call_raw(message, [&](Result<std::string>, client::Sent) { done.set_value(); });
     done.get_future().wait();
   }
   std::mutex mutex;
@@ -90,7 +90,7 @@ Result<FloorResult> measure_nng_floor(std::size_t payload, std::size_t in_flight
   std::function<void()> launch;
   launch = [&] {
     const auto t0 = Clock::now();
-    connection.value()->call_raw(message, [&, t0](Result<std::string> reply) {
+    connection.value()->call_raw(message, [&, t0](Result<std::string> reply, client::Sent) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
       bool again = false;
       {

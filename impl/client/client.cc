@@ -85,9 +85,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       const std::string& id = order[(start + i) % order.size()];
       if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
     }
-    // Nodes avoided lately go last.
+    // Nodes avoided lately, or with no connection up now (down, or not reached yet), go last.
     const auto now = Clock::now();
-    std::stable_partition(out.begin(), out.end(), [&](const std::string& id) { return lanes[id].avoid_until <= now; });
+    std::stable_partition(out.begin(), out.end(), [&](const std::string& id) {
+      const Lane& lane = lanes[id];
+      return lane.avoid_until <= now && lane.connection && lane.connection->connected();
+    });
     return out;
   }
 
@@ -122,13 +125,14 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       }
       ++lane.in_flight;
       auto self = shared_from_this();
-      lane.connection->call(net::encode_client_batch(batch), [self, target, calls](Result<net::ReplyBatch> reply) {
-        self->on_batch(target, std::move(*calls), std::move(reply));
-      });
+      lane.connection->call(net::encode_client_batch(batch),
+                            [self, target, calls](Result<net::ReplyBatch> reply, Sent sent) {
+                              self->on_batch(target, std::move(*calls), std::move(reply), sent);
+                            });
     }
   }
 
-  void on_batch(const std::string& target, std::vector<Pending> calls, Result<net::ReplyBatch> reply) {
+  void on_batch(const std::string& target, std::vector<Pending> calls, Result<net::ReplyBatch> reply, Sent sent) {
     std::vector<std::pair<Done, ClientReply>> finished;
     std::vector<Pending> retry;
     {
@@ -138,7 +142,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       if (!reply.ok()) {
         lane.avoid_until = Clock::now() + std::chrono::milliseconds(options.avoid_ms);
         for (auto& call : calls) {
-          if (call.request.op == OpKind::kGet) {
+          // A batch that was never sent did nothing, so even a write may go to the next node.
+          if (call.request.op == OpKind::kGet || sent == Sent::kNo) {
             ++call.attempts;
             retry.push_back(std::move(call));
           } else {
@@ -203,6 +208,10 @@ Result<std::unique_ptr<Client>> Client::connect(ClientOptions options) {
       if (!lane_connection.ok()) return Error{"cannot connect to " + m.member.id + ": " + lane_connection.error().message};
       impl->lanes[m.member.id].connection = std::move(lane_connection).value();
     }
+    // The dials run in the background. Give them a moment, so the first requests already know which
+    // nodes are down and go past them instead of waiting for a connection that will not come.
+    const auto settle = Clock::now() + std::chrono::milliseconds(std::min<std::uint32_t>(options.timeout_ms, options.settle_ms));
+    for (auto& [id, lane] : impl->lanes) lane.connection->wait_connected(settle);
     return std::unique_ptr<Client>(new Client(std::move(impl)));
   }
   return Error{"no seed node answered:" + reasons};

@@ -8,9 +8,11 @@
 // Many requests in flight to the same node share NNG messages: each node has a queue, at most
 // `max_batches_per_node` batches are in flight to it, and everything queued meanwhile leaves as one
 // batch. At one request in flight this is one call per message; at 64 it is several.
-// A node that does not answer in time is avoided for `avoid_ms`. A get that got no answer is retried
-// at the next candidate; a put or delete is answered kUnknown (it may have happened), never retried,
-// since a retry would be a second write.
+// A node with no connection up (down, or not reached) goes last, as does one that did not answer in
+// time (for `avoid_ms`). A request whose batch was never sent (no connection to the node before the
+// deadline) is sent to the next candidate, a write too: no node saw it. A get that was sent and got
+// no answer is retried at the next candidate; a put or delete that was sent is answered kUnknown (it
+// may have happened), never retried, since a retry would be a second write.
 // Thread-safe; callbacks run on NNG's threads and may submit more requests.
 #pragma once
 
@@ -34,6 +36,9 @@ struct ClientOptions {
   std::size_t max_batches_per_node = 4;
   std::size_t max_calls_per_batch = 64;
   std::uint32_t avoid_ms = 1000;
+  // How long connect() waits for the dials to every member (at most timeout_ms): a member not
+  // reached by then is taken as down until its connection comes up.
+  std::uint32_t settle_ms = 250;
 };
 
 class Client {

@@ -3,6 +3,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <vector>
@@ -15,7 +16,7 @@ struct Slot {
   nng_ctx ctx{};
   nng_aio* aio = nullptr;
   bool sending = false;
-  std::function<void(Result<std::string>)> done;
+  std::function<void(Result<std::string>, Sent)> done;
 };
 
 struct Connection::Impl {
@@ -24,6 +25,10 @@ struct Connection::Impl {
   std::mutex mutex;
   std::vector<std::unique_ptr<Slot>> slots;
   std::vector<Slot*> free_slots;
+  // Live TCP connections to the node (0 or 1: one dialer), kept by NNG's pipe callbacks.
+  mutable std::mutex pipes_mutex;
+  mutable std::condition_variable pipes_changed;
+  int pipes = 0;
 
   ~Impl() {
     // Stop every aio first (waits for running callbacks), then close.
@@ -35,6 +40,15 @@ struct Connection::Impl {
     nng_close(socket);
   }
 
+  static void on_pipe(nng_pipe, nng_pipe_ev event, void* arg) {
+    auto* impl = static_cast<Impl*>(arg);
+    {
+      std::lock_guard lock(impl->pipes_mutex);
+      impl->pipes += event == NNG_PIPE_EV_ADD_POST ? 1 : -1;
+    }
+    impl->pipes_changed.notify_all();
+  }
+
   static void on_aio(void* arg) {
     auto* slot = static_cast<Slot*>(arg);
     slot->owner->step(*slot);
@@ -43,9 +57,11 @@ struct Connection::Impl {
   void step(Slot& slot) {
     const int rv = nng_aio_result(slot.aio);
     if (slot.sending) {
-      if (rv != 0) {
+      if (rv != 0) {  // the send never completed: no connection took the batch (req0_run_send_queue)
         nng_msg_free(nng_aio_get_msg(slot.aio));
-        finish(slot, Error{"no answer from " + options.address + ": " + nng_strerror(rv)});
+        finish(slot, Error{"not sent to " + options.address + " (no connection within " +
+                           std::to_string(options.timeout_ms) + " ms): " + nng_strerror(rv)},
+               Sent::kNo);
         return;
       }
       slot.sending = false;
@@ -54,23 +70,24 @@ struct Connection::Impl {
     }
     if (rv != 0) {
       finish(slot, Error{"no answer from " + options.address + " within " +
-                         std::to_string(options.timeout_ms) + " ms: " + nng_strerror(rv)});
+                         std::to_string(options.timeout_ms) + " ms: " + nng_strerror(rv)},
+             Sent::kYes);
       return;
     }
     nng_msg* msg = nng_aio_get_msg(slot.aio);
     std::string bytes(static_cast<const char*>(nng_msg_body(msg)), nng_msg_len(msg));
     nng_msg_free(msg);
-    finish(slot, std::move(bytes));
+    finish(slot, std::move(bytes), Sent::kYes);
   }
 
-  void finish(Slot& slot, Result<std::string> result) {
+  void finish(Slot& slot, Result<std::string> result, Sent sent) {
     auto done = std::move(slot.done);
     slot.done = nullptr;
     {
       std::lock_guard lock(mutex);
       free_slots.push_back(&slot);
     }
-    done(std::move(result));
+    done(std::move(result), sent);
   }
 
   Slot* take_slot() {
@@ -93,18 +110,19 @@ struct Connection::Impl {
     return slots.back().get();
   }
 
-  void send(std::string bytes, std::function<void(Result<std::string>)> done) {
+  void send(std::string bytes, std::function<void(Result<std::string>, Sent)> done) {
     Slot* slot = take_slot();
     if (slot == nullptr) {
       done(Error{"busy: " + std::to_string(options.max_in_flight) + " batches already in flight to " +
-                 options.address});
+                 options.address},
+           Sent::kNo);
       return;
     }
     nng_msg* msg = nullptr;
     if (int rv = nng_msg_alloc(&msg, 0); rv != 0 || nng_msg_append(msg, bytes.data(), bytes.size()) != 0) {
       if (msg != nullptr) nng_msg_free(msg);
       slot->done = std::move(done);
-      finish(*slot, Error{"out of memory"});
+      finish(*slot, Error{"out of memory"}, Sent::kNo);
       return;
     }
     slot->done = std::move(done);
@@ -124,6 +142,9 @@ Result<std::unique_ptr<Connection>> Connection::open(ConnectionOptions options) 
   nng_socket_set_ms(impl->socket, NNG_OPT_RECONNMINT, 20);
   nng_socket_set_ms(impl->socket, NNG_OPT_RECONNMAXT, 500);
   nng_socket_set_size(impl->socket, NNG_OPT_RECVMAXSZ, net::kReadLimits.max_message_bytes);
+  for (nng_pipe_ev event : {NNG_PIPE_EV_ADD_POST, NNG_PIPE_EV_REM_POST})
+    if (int rv = nng_pipe_notify(impl->socket, event, &Impl::on_pipe, impl.get()); rv != 0)
+      return Error{std::string("cannot watch connections: ") + nng_strerror(rv)};
   if (int rv = nng_dial(impl->socket, impl->options.address.c_str(), nullptr, NNG_FLAG_NONBLOCK); rv != 0)
     return Error{"cannot dial " + impl->options.address + ": " + nng_strerror(rv) +
                  " (expected tcp://HOST:PORT or ipc:///path)"};
@@ -135,24 +156,34 @@ Connection::~Connection() = default;
 
 const std::string& Connection::address() const { return impl_->options.address; }
 
-void Connection::call_raw(std::string bytes, std::function<void(Result<std::string>)> done) {
+bool Connection::connected() const {
+  std::lock_guard lock(impl_->pipes_mutex);
+  return impl_->pipes > 0;
+}
+
+bool Connection::wait_connected(std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(impl_->pipes_mutex);
+  return impl_->pipes_changed.wait_until(lock, deadline, [&] { return impl_->pipes > 0; });
+}
+
+void Connection::call_raw(std::string bytes, std::function<void(Result<std::string>, Sent)> done) {
   impl_->send(std::move(bytes), std::move(done));
 }
 
 void Connection::call(std::string encoded_batch, Done done) {
-  impl_->send(std::move(encoded_batch), [done = std::move(done)](Result<std::string> bytes) {
+  impl_->send(std::move(encoded_batch), [done = std::move(done)](Result<std::string> bytes, Sent sent) {
     if (!bytes.ok()) {
-      done(bytes.error());
+      done(bytes.error(), sent);
       return;
     }
-    done(net::decode_reply_batch(bytes.value()));
+    done(net::decode_reply_batch(bytes.value()), sent);
   });
 }
 
 Result<net::ReplyBatch> Connection::call_sync(const net::ClientBatch& batch) {
   std::promise<Result<net::ReplyBatch>> promise;
   auto future = promise.get_future();
-  call(net::encode_client_batch(batch), [&promise](Result<net::ReplyBatch> reply) {
+  call(net::encode_client_batch(batch), [&promise](Result<net::ReplyBatch> reply, Sent) {
     promise.set_value(std::move(reply));
   });
   return future.get();

@@ -25,8 +25,9 @@ struct PeerBytes { std::string bytes; };
 struct ClientBytes { std::uint64_t origin = 0; std::string bytes; };
 struct HttpIn { std::uint64_t origin = 0; net::HttpRequest request; };
 struct StorageDone { std::vector<std::pair<std::uint64_t, Result<StorageOutcome>>> completions; };
-// The answer to a call this node forwarded to a coordinator (its call number `call`).
-struct ForwardDone { std::uint64_t call = 0; Result<ClientReply> reply; };
+// The answer to a call this node forwarded to a coordinator (its call number `call`). `not_sent`:
+// it failed before the batch left this node, so the coordinator never saw it.
+struct ForwardDone { std::uint64_t call = 0; Result<ClientReply> reply; bool not_sent = false; };
 using Event = std::variant<PeerBytes, ClientBytes, HttpIn, StorageDone, ForwardDone>;
 
 class Inbox {

@@ -102,7 +102,8 @@ void NodeRuntime::Impl::on_reply(const std::string& client, ClientReply reply) {
 }
 
 // This node is not a coordinator of the key: pass the call to the key's coordinators, in preference
-// order, the next one when one does not answer. A put that got no answer may still have happened.
+// order, the next one when one does not answer. A put that got no answer may still have happened;
+// one that never left this node (no connection to that coordinator in time) goes to the next.
 void NodeRuntime::Impl::forward(std::uint64_t number, Call& call) {
   while (call.forwards < call.coordinators.size()) {
     const std::string target = call.coordinators[call.forwards++];
@@ -118,9 +119,9 @@ void NodeRuntime::Impl::forward(std::uint64_t number, Call& call) {
     }
     net::ClientBatch batch;
     batch.calls.push_back(call.request);
-    connection->call(net::encode_client_batch(batch), [this, number](Result<net::ReplyBatch> reply) {
+    connection->call(net::encode_client_batch(batch), [this, number](Result<net::ReplyBatch> reply, client::Sent sent) {
       if (!reply.ok()) {
-        inbox.post(ForwardDone{number, reply.error()});
+        inbox.post(ForwardDone{number, reply.error(), sent == client::Sent::kNo});
         return;
       }
       for (auto& answer : std::move(reply).value().answers)
@@ -135,21 +136,23 @@ void NodeRuntime::Impl::forward(std::uint64_t number, Call& call) {
     });
     return;
   }
+  // Every coordinator was skipped or never got the call (a write that one of them may have received
+  // is answered kUnknown in on_forward_done instead of going on), so nothing happened.
   ClientReply failed;
   failed.request_id = call.request.request_id;
-  const bool write = call.request.op != OpKind::kGet;
-  failed.status = write && call.forwards > 0 ? ReplyStatus::kUnknown : ReplyStatus::kFailed;
-  failed.message = "no coordinator of the key answered (tried " + std::to_string(call.forwards) + ")" +
-                   (failed.status == ReplyStatus::kUnknown ? ": the write may or may not have happened" : "");
+  failed.status = ReplyStatus::kFailed;
+  failed.message = "no coordinator of the key answered (tried " + std::to_string(call.forwards) + ")";
   answer(number, std::move(failed));
 }
 
-void NodeRuntime::Impl::on_forward_done(std::uint64_t number, Result<ClientReply> reply) {
+void NodeRuntime::Impl::on_forward_done(std::uint64_t number, Result<ClientReply> reply, bool not_sent) {
   auto it = calls.find(number);
   if (it == calls.end()) return;
   if (!reply.ok()) {
     log_warn("forwarded " + std::string(op_label(it->second.request.op)) + " got no answer: " + reply.error().message);
-    if (it->second.request.op == OpKind::kGet) {
+    if (not_sent) {
+      forward(number, it->second);  // that coordinator never saw it: the next one may take even a write
+    } else if (it->second.request.op == OpKind::kGet) {
       forward(number, it->second);  // a get is safe to ask elsewhere
     } else {
       ClientReply unknown;

@@ -167,7 +167,7 @@ void NodeRuntime::Impl::on_event(Event& event) {
         } else if constexpr (std::is_same_v<E, StorageDone>) {
           for (auto& [token, outcome] : e.completions) apply(core->on_storage_done(token, std::move(outcome)));
         } else if constexpr (std::is_same_v<E, ForwardDone>) {
-          on_forward_done(e.call, std::move(e.reply));
+          on_forward_done(e.call, std::move(e.reply), e.not_sent);
         }
       },
       event);

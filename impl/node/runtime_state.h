@@ -119,7 +119,7 @@ struct NodeRuntime::Impl {
   void start_call(Call call);
   void on_reply(const std::string& client, ClientReply reply);
   void forward(std::uint64_t call_number, Call& call);
-  void on_forward_done(std::uint64_t call_number, Result<ClientReply> reply);
+  void on_forward_done(std::uint64_t call_number, Result<ClientReply> reply, bool not_sent);
   void answer(std::uint64_t call_number, ClientReply reply);
   void answer_batch_entry(std::uint64_t batch, net::ClientAnswer answer);
   net::RingInfo ring_info(std::uint64_t request_id) const;
