@@ -91,9 +91,10 @@ void add_admin_command(CLI::App& app) {
   auto o = std::make_shared<AdminOptions>();
 
   CLI::App* join = admin->add_subcommand("join", "Add a new node to the cluster through a seed (run against the new node)");
-  join->add_option("SEED", o->seed, "Client address of any member, e.g. tcp://127.0.0.1:7002")->required();
+  join->add_option("SEED", o->seed, "Client address of any member, e.g. tcp://127.0.0.1:7102")->required();
   add_node_option(*join, *o, "The NEW node, configured with node.join = true");
-  join->footer("Example: dynamo admin join tcp://127.0.0.1:7002 --node tcp://127.0.0.1:7032");
+  join->footer("Example (a fourth node beside `dynamo cluster up`, its client port 7132):\n"
+               "  dynamo admin join tcp://127.0.0.1:7102 --node tcp://127.0.0.1:7132");
   join->callback([o] { run_admin(*o, net::AdminCall{1, resolve_seed(o->seed, o->timeout_ms)}); });
 
   CLI::App* leave = admin->add_subcommand("leave", "Take a node out: it hands its keys over, then removes itself");

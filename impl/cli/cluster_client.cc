@@ -12,8 +12,17 @@ std::string default_node_address() {
 }
 
 void add_cluster_options(CLI::App& command, ClusterOptions& options) {
-  command.add_option("--node", options.nodes,
-                     "A node's client address (repeatable; default $DYNAMO_NODE, else " + default_node_address() + ")");
+  command
+      .add_option("--node", options.nodes,
+                  "A node's client address (repeatable; default $DYNAMO_NODE, else " + default_node_address() + ")")
+      ->check(CLI::Validator(
+          [](const std::string& address) {
+            return address.starts_with("tcp://") || address.starts_with("ipc://")
+                       ? std::string()
+                       : "'" + address + "' is not a node's client address: expected tcp://HOST:PORT (the node's "
+                         "client port, not its HTTP port), e.g. tcp://127.0.0.1:" + std::to_string(kDefaultBasePort + 2);
+          },
+          "tcp://HOST:PORT"));
   command.add_option("--timeout", options.timeout_ms, "Milliseconds to wait for an answer")->capture_default_str();
   command.add_flag("--direct", options.direct,
                    "Send requests to the given node, which forwards them to a coordinator "

@@ -71,27 +71,61 @@ pid_t spawn_node(const std::string& config_path) {
   _exit(127);
 }
 
-// Waits until every node answers a status call (at most ~10 s); returns the ones that did not.
-std::vector<std::string> wait_until_up(const UpOptions& o, const std::vector<node::NodeFileConfig>& configs) {
-  ClusterOptions cluster;
-  cluster.nodes = {configs.front().self.client_address};
-  cluster.timeout_ms = 500;
-  std::vector<std::string> missing;
+struct Child {
+  std::string id;
+  pid_t pid = 0;  // 0 once it has exited and been reaped
+};
+
+std::string exit_description(int status) {
+  return WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status)) : "status " + std::to_string(WEXITSTATUS(status));
+}
+
+bool failed_exit(int status) { return WIFSIGNALED(status) || WEXITSTATUS(status) != 0; }
+
+// Waits until every node answers a status call (at most ~10 s); returns why not, one line per node
+// (empty: all up). A node that exited is reaped here and named. A node answers for itself only if
+// its uptime is within the time since it was spawned (both on the machine's monotonic clock, the
+// elapsed time taken after the answer): otherwise another process (an older cluster on the same
+// ports) answers in its place, and this one will fail to bind.
+std::vector<std::string> wait_until_up(const std::vector<node::NodeFileConfig>& configs, std::vector<Child>& children,
+                                       std::chrono::steady_clock::time_point spawned) {
+  std::vector<std::string> problems;
   for (int attempt = 0; attempt < 40 && !stop_requested.load(); ++attempt) {
-    client::ClientOptions options{cluster.nodes, 500, true, 4, 64, 1000};
-    auto client = client::Client::connect(options);
-    missing.clear();
-    if (!client.ok()) {
-      missing.push_back(configs.front().self.member.id);
-    } else {
-      for (const auto& c : configs)
-        if (!client.value()->status(c.self.member.id).ok()) missing.push_back(c.self.member.id);
+    problems.clear();
+    for (auto& child : children) {
+      int status = 0;
+      if (child.pid > 0 && waitpid(child.pid, &status, WNOHANG) == child.pid) {
+        child.pid = 0;
+        problems.push_back(child.id + " exited (" + exit_description(status) + ") before answering: see its log lines above");
+      }
     }
-    if (missing.empty()) return missing;
+    if (!problems.empty()) return problems;
+    client::ClientOptions options;
+    options.seeds = {configs.front().self.client_address};
+    options.timeout_ms = 500;
+    auto client = client::Client::connect(options);
+    for (const auto& c : configs) {
+      const std::string& id = c.self.member.id;
+      auto status = client.ok() ? client.value()->status(id) : Result<net::StatusInfo>(client.error());
+      if (!status.ok())
+        problems.push_back(id + " is not answering yet");
+      else if (status.value().uptime_ms > static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                          std::chrono::steady_clock::now() - spawned)
+                                                                          .count()))
+        problems.push_back(id + ": another process answers on its ports (up " +
+                           std::to_string(status.value().uptime_ms / 1000) + " s); stop it or choose another --base-port");
+    }
+    if (problems.empty()) return problems;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
-  (void)o;
-  return missing;
+  return problems;
+}
+
+// The first commands to try, with --node unless the CLI's default address reaches this cluster.
+std::string try_hint(const UpOptions& o, const node::NodeFileConfig& first) {
+  const std::string node = o.base_port == kDefaultBasePort ? "" : " --node " + first.self.client_address;
+  return "Try: dynamo put hello world" + node + "; dynamo get hello" + node + "; curl http://" +
+         first.self.http_address + "/kv/hello";
 }
 
 void run_demo(const std::vector<node::NodeFileConfig>& configs) {
@@ -127,7 +161,7 @@ void add_cluster_command(CLI::App& app) {
   CLI::App* up = cluster->add_subcommand("up", "Start a local cluster on loopback, in the foreground (Ctrl-C stops it)");
   up->add_option("--nodes", o->nodes, "Number of nodes, 1..64")->capture_default_str()->check(CLI::Range(1, 64));
   up->add_option("--base-port", o->base_port,
-                 "Node i (0-based) serves HTTP on base+10i, peers on base+10i+1, clients on base+10i+2")
+                 "Node n1 serves HTTP on base, peers on base+1, clients on base+2; n2 on base+10.., and so on")
       ->capture_default_str()
       ->check(CLI::Range(1024, 65000));
   up->add_option("--dir", o->dir, "Where each node's config and data directory go (DIR/nI.toml, DIR/nI/)")
@@ -141,7 +175,11 @@ void add_cluster_command(CLI::App& app) {
                "Send each put to the replicas beside the coordinator's own durable write, not after it "
                "(stores.NAME.overlap_coordinator_write)");
   up->add_flag("--demo", o->demo, "Once up, put hello=world and read it back");
-  up->footer("Example:\n  dynamo cluster up --nodes 3\n  dynamo put hello world && dynamo get hello   # in another terminal");
+  up->footer(
+      "Node i (n1 is i = 0) listens on base+10i (HTTP), base+10i+1 (peers), base+10i+2 (clients).\n"
+      "Exit status: 0 once every node stopped cleanly; 1 if a node did not start or exited with an error.\n"
+      "Example:\n  dynamo cluster up --nodes 3\n  dynamo put hello world && dynamo get hello   # in another terminal\n"
+      "  dynamo cluster up --base-port 7500 --dir /tmp/c2   # a second cluster: pass --node tcp://127.0.0.1:7502");
   up->callback([o] {
     if (o->base_port + 10 * o->nodes > 65535) throw CLI::ValidationError("--base-port", "ports would pass 65535");
     auto configs = cluster_configs(*o);
@@ -157,49 +195,58 @@ void add_cluster_command(CLI::App& app) {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
-    std::vector<std::pair<std::string, pid_t>> children;
+    std::vector<Child> children;
+    const auto spawned = std::chrono::steady_clock::now();
     for (const auto& c : configs) {
       const std::string path = o->dir + "/" + c.self.member.id + ".toml";
       std::ofstream(path) << node::render_node_config(c);
       std::cout << c.self.member.id << ": http http://" << c.self.http_address << "  client " << c.self.client_address
                 << "  peer " << c.self.peer_address << "  data " << (o->memory ? std::string("memory") : c.data_dir)
                 << std::endl;
-      children.emplace_back(c.self.member.id, spawn_node(path));
+      children.push_back({c.self.member.id, spawn_node(path)});
     }
-    const auto missing = wait_until_up(*o, configs);
-    if (missing.empty()) {
-      std::cout << "cluster up: " << configs.size() << " nodes answering. Try: dynamo put hello world; dynamo get hello"
-                << "; curl http://" << configs.front().self.http_address << "/kv/hello. Ctrl-C stops it." << std::endl;
+    const auto problems = wait_until_up(configs, children, spawned);
+    bool failed = false;  // a node did not come up, or exited with an error: the exit code says so
+    if (problems.empty()) {
+      std::cout << "cluster up: " << configs.size() << (configs.size() == 1 ? " node" : " nodes") << " answering. "
+                << try_hint(*o, configs.front())
+                << ". Ctrl-C stops it." << std::endl;
       if (o->demo) run_demo(configs);
     } else if (!stop_requested.load()) {
-      std::cout << "cluster up: not answering yet:";
-      for (const auto& id : missing) std::cout << " " << id;
-      std::cout << " (see their log lines above)" << std::endl;
+      // A cluster that is not whole is not what was asked for: stop the rest rather than serve half.
+      std::cout << "cluster up: did not start:" << std::endl;
+      for (const auto& problem : problems) std::cout << "  " << problem << std::endl;
+      std::cout << "cluster up: stopping the other nodes" << std::endl;
+      failed = true;
+      stop_requested.store(true);
     }
-    std::size_t running = children.size();
+    std::size_t running = 0;
+    for (const auto& child : children) running += child.pid > 0 ? 1 : 0;
     while (running > 0) {
       if (stop_requested.load()) {
-        for (auto& [id, pid] : children)
-          if (pid > 0) kill(pid, SIGTERM);
+        for (const auto& child : children)
+          if (child.pid > 0) kill(child.pid, SIGTERM);
       }
       int status = 0;
       const pid_t done = waitpid(-1, &status, stop_requested.load() ? 0 : WNOHANG);
       if (done > 0) {
-        for (auto& [id, pid] : children) {
-          if (pid != done) continue;
-          pid = 0;
+        for (auto& child : children) {
+          if (child.pid != done) continue;
+          child.pid = 0;
           --running;
+          if (failed_exit(status)) failed = true;
           if (!stop_requested.load())
-            std::cout << "cluster up: " << id << " exited ("
-                      << (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                              : "status " + std::to_string(WEXITSTATUS(status)))
+            std::cout << "cluster up: " << child.id << " exited (" << exit_description(status)
                       << "); the others keep serving" << std::endl;
+          else if (failed_exit(status))
+            std::cout << "cluster up: " << child.id << " stopped with " << exit_description(status) << std::endl;
         }
       } else if (!stop_requested.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }
     std::cout << "cluster up: every node stopped" << std::endl;
+    if (failed) throw CLI::RuntimeError("cluster up: a node failed (see above)", kExitFailed);
   });
 }
 

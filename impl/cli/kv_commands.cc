@@ -163,6 +163,10 @@ void add_kv_commands(CLI::App& app) {
   CLI::App* d = add_kv_command(app, "delete", "Delete a key (writes a tombstone) in a running cluster", del);
   d->add_option("--context", del->context, "The context printed by `dynamo get` (what the delete supersedes)");
   d->add_option("--w", del->quorum, "Write quorum for this request (default: the store's W)");
+  d->footer(
+      "Without --context the tombstone supersedes nothing: a value already there stays beside it as a\n"
+      "sibling (a blind write, as for put). To delete what you read, pass the context `dynamo get` printed.\n"
+      "Example:\n  dynamo get cart:42          # prints context: <C>\n  dynamo delete cart:42 --context <C>");
   d->callback([del] {
     ClientRequest request = request_for(*del, OpKind::kDelete);
     auto client = connect_or_throw(del->cluster);
@@ -175,7 +179,9 @@ void add_kv_commands(CLI::App& app) {
   CLI::App* g = add_kv_command(app, "get", "Read a key from a running cluster: every sibling and the context", get);
   g->add_option("--r", get->quorum, "Read quorum for this request (default: the store's R)");
   g->add_flag("--value-only", get->value_only, "Print only the value (fails unless there is exactly one, live)");
-  g->footer("Exit codes: 0 found, 3 no live version, 4 quorum not met in time.");
+  g->footer(
+      "Exit codes: 0 found, 3 no live version, 4 quorum not met in time.\n"
+      "Example:\n  dynamo get cart:42\n  dynamo get cart:42 --value-only --r 1\n  dynamo get cart:42 --json --node tcp://127.0.0.1:7112");
   g->callback([get] {
     ClientRequest request = request_for(*get, OpKind::kGet);
     auto client = connect_or_throw(get->cluster);

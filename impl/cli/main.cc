@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
     nng_finalizer.enabled = false;
   CLI::App app{
       "dynamo: a formally-checked reference implementation of Amazon's Dynamo key-value store.\n"
-      "Exit codes: 0 ok, 1 the command found a problem, 2 bad usage or input, 3 key not found,\n"
+      "Exit codes: 0 ok, 1 the command found a problem (or a node refused the request: the message\n"
+      "says why), 2 bad usage or input (refused before anything is sent), 3 key not found,\n"
       "4 cluster unavailable or quorum not met in time (a write may or may not have happened)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "dynamo 0.1.0");
@@ -42,6 +43,19 @@ int main(int argc, char** argv) {
   dynamo::cli::add_kv_commands(app);
   dynamo::cli::add_status_command(app);
   dynamo::cli::add_admin_command(app);
+  // CLI11 reports an unknown first word as "A subcommand is required"; name the word instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string commands;
+    for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || command->get_name() == argv[1];
+      commands += " " + command->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "dynamo: unknown command '%s'; the commands are:%s (dynamo --help)\n", argv[1], commands.c_str());
+      return dynamo::cli::kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -40,8 +40,9 @@ void add_node_command(CLI::App& app) {
     if (!config.ok()) throw CLI::RuntimeError("bad configuration: " + config.error().message, kExitUsage);
     if (*verbose) node::set_log_level(node::LogLevel::kDebug);
     install_stop_handlers();
+    const std::string id = config.value().self.member.id;
     auto runtime = node::NodeRuntime::open(std::move(config).value());
-    if (!runtime.ok()) throw CLI::RuntimeError("cannot start the node: " + runtime.error().message, kExitFailed);
+    if (!runtime.ok()) throw CLI::RuntimeError("cannot start node " + id + ": " + runtime.error().message, kExitFailed);
     runtime.value()->run(stop_requested);
   });
 }

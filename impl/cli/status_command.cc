@@ -13,6 +13,8 @@ void add_status_command(CLI::App& app) {
   auto options = std::make_shared<ClusterOptions>();
   CLI::App* status = app.add_subcommand("status", "Show the members of a running cluster: who is up, hints pending");
   add_cluster_options(*status, *options);
+  status->footer("Exit codes: 0 every member answered, 4 a member is down or the cluster did not answer.\n"
+                 "Example:\n  dynamo status\n  dynamo status --node tcp://127.0.0.1:7112 --timeout 1000");
   status->callback([options] {
     auto client = connect_or_throw(*options);
     const net::RingInfo& ring = client->ring();

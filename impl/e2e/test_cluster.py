@@ -67,6 +67,23 @@ class BasicOperations(unittest.TestCase):
         self.assertEqual(unreachable.returncode, 4)
         self.assertIn("cluster up", unreachable.stderr)
         self.assertEqual(subprocess.run([DYNAMO, "put", "--help"], capture_output=True).returncode, 0)
+        unknown = subprocess.run([DYNAMO, "frobnicate"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(unknown.returncode, 2)
+        self.assertIn("unknown command 'frobnicate'", unknown.stderr)
+        http_port = subprocess.run([DYNAMO, "get", "k", "--node", "http://" + c.nodes[0].http],
+                                   capture_output=True, text=True, timeout=30)
+        self.assertEqual(http_port.returncode, 2, http_port.stderr)
+        self.assertIn("expected tcp://HOST:PORT", http_port.stderr)
+
+    def test_cluster_up_on_taken_ports_fails_and_says_so(self):
+        # This class's cluster holds the ports: a second `cluster up` there must not claim to be up.
+        work = fresh_dir(WORK, "taken-ports")
+        second = subprocess.run([DYNAMO, "cluster", "up", "--nodes", "1", "--base-port", "17100", "--dir", work],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(second.returncode, 1, second.stdout + second.stderr)
+        self.assertIn("did not start", second.stdout)
+        self.assertNotIn("nodes answering", second.stdout)
+        self.assertIn("cannot start node n1", second.stderr)
 
     def test_http_api(self):
         c = self.cluster

@@ -88,6 +88,11 @@ Result<std::unique_ptr<RocksDbStore>> RocksDbStore::open(const RocksDbOptions& o
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, families, &handles, &db);
+  // RocksDB's LOCK file: one open per directory. Its own words ("While lock file: DIR/LOCK: Resource
+  // temporarily unavailable", or "lock hold by current process") do not say what to do.
+  if (s.IsIOError() && s.ToString().find("/LOCK: ") != std::string::npos)
+    return Error{"the data directory " + options.path + " is in use (is another node with the same data_dir "
+                 "running?): " + s.ToString()};
   if (!s.ok()) return rocks_error(options.path, "open", s);
   DYNAMO_CHECK(handles.size() == families.size());
   std::unique_ptr<RocksDbStore> store(new RocksDbStore(options.path, db, std::move(handles), options.cache_bytes));

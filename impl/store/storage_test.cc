@@ -313,5 +313,15 @@ TEST(MemoryStore, NoOpMergeWritesNothing) {
   EXPECT_EQ(store.unsynced_writes(), 1u);
 }
 
+// One process per data directory (RocksDB's LOCK file), and the error says so in words a node's
+// operator can act on (two nodes configured with the same data_dir).
+TEST(RocksDbStore, ASecondOpenOfTheSameDirectoryNamesTheCause) {
+  RocksEngine first;
+  auto second = RocksDbStore::open(RocksDbOptions{first.dir.string(), nullptr});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("is in use (is another node with the same data_dir running?)"), std::string::npos)
+      << second.error().message;
+}
+
 }  // namespace
 }  // namespace dynamo::store
