@@ -174,6 +174,14 @@ HttpCall parse_kv(const HttpRequest& http, std::string_view store_segment, std::
                                    std::to_string(limits::kMaxKeyBytes) + " bytes (after percent-decoding)");
 
   if (auto refused = apply_query(query, request)) return std::move(*refused);
+  // A quorum above N can never be met: a bad request, not a quorum that failed in time (503).
+  if (const auto n = config.replicas.find(*store); n != config.replicas.end()) {
+    const std::optional<int>& quorum = request.op == OpKind::kGet ? request.r : request.w;
+    if (quorum && *quorum > n->second)
+      return bad_request(std::string(request.op == OpKind::kGet ? "r" : "w") + "=" + std::to_string(*quorum) +
+                         " is more than store \"" + shown(*store) + "\"'s N=" + std::to_string(n->second) +
+                         ": a quorum is 1 to N");
+  }
   if (request.op != OpKind::kPut && !http.body.empty())
     return bad_request(std::string(request.op == OpKind::kGet ? "GET" : "DELETE") +
                        " takes no body: PUT stores a value, DELETE writes a tombstone");
@@ -250,6 +258,17 @@ std::optional<std::string> percent_decode(std::string_view segment) {
 }
 
 HttpCall parse_http_request(const HttpRequest& request, const HttpApiConfig& config) {
+  // NNG 1.5.2's server reads a request body by Content-Length only: a chunked body would be taken
+  // as empty and its bytes as the next request. So a transfer coding is refused (RFC 9112 6.1: a
+  // server that cannot handle it answers 4xx or 501, and must close the connection after a request
+  // whose body it did not read).
+  for (const auto& [name, value] : request.headers)
+    if (iequals(name, "Transfer-Encoding")) {
+      HttpResponse refused = text_response(
+          411, "Transfer-Encoding (" + shown(value) + ") is not supported: send the body with a Content-Length");
+      refused.headers.emplace_back("Connection", "close");
+      return refused;
+    }
   const std::string_view uri = request.uri;
   const auto question = uri.find('?');
   const std::string_view path = uri.substr(0, question);

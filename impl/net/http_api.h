@@ -70,6 +70,7 @@ struct HttpResponse {
 // What the API knows of the node: its stores and their value limits.
 struct HttpApiConfig {
   std::map<std::string, std::size_t, std::less<>> stores;  // store name -> max value bytes
+  std::map<std::string, int, std::less<>> replicas;        // store name -> N: ?r= and ?w= above it are 400
 };
 
 struct KvCall {

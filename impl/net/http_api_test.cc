@@ -20,6 +20,7 @@ HttpApiConfig config() {
   c.stores["default"] = 100;
   c.stores["carts"] = 10;
   c.stores["a/b"] = 10;
+  c.replicas["default"] = 3;
   return c;
 }
 
@@ -321,7 +322,7 @@ TEST(ParseRequest, Metrics) {
 
 TEST(ParseRequest, PerRequestQuorum) {
   EXPECT_EQ(kv(parse_http_request(req("GET", "/kv/k?r=1"), config())).r, 1);
-  EXPECT_EQ(kv(parse_http_request(req("GET", "/kv/k?r=16"), config())).r, 16);
+  EXPECT_EQ(kv(parse_http_request(req("GET", "/stores/carts/kv/k?r=16"), config())).r, 16);  // no N known: up to the limit
   EXPECT_EQ(kv(parse_http_request(req("GET", "/kv/k?r=02"), config())).r, 2);
   EXPECT_EQ(kv(parse_http_request(req("PUT", "/kv/k?w=3", {}, "v"), config())).w, 3);
   EXPECT_EQ(kv(parse_http_request(req("DELETE", "/stores/carts/kv/k?w=1"), config())).w, 1);
@@ -340,6 +341,23 @@ TEST(ParseRequest, BadQuorumIs400) {
     EXPECT_EQ(status_of(req("PUT", std::string("/kv/k?") + query, {}, "v")), 400) << query;
     EXPECT_EQ(status_of(req("DELETE", std::string("/kv/k?") + query)), 400) << query;
   }
+}
+
+TEST(ParseRequest, AQuorumAboveTheStoresNIs400) {
+  EXPECT_EQ(status_of(req("GET", "/kv/k?r=3")), 0);
+  EXPECT_EQ(status_of(req("GET", "/kv/k?r=4")), 400);
+  EXPECT_EQ(status_of(req("PUT", "/kv/k?w=16", {}, "v")), 400);
+  EXPECT_NE(refused(parse_http_request(req("DELETE", "/kv/k?w=4"), config())).body.find("N=3"), std::string::npos);
+  EXPECT_EQ(status_of(req("GET", "/stores/carts/kv/k?r=16")), 0);  // no N known here: the core decides
+}
+
+// NNG reads a body by Content-Length only, so a chunked one is refused and the connection closed.
+TEST(ParseRequest, ATransferCodingIs411AndClosesTheConnection) {
+  const HttpResponse r =
+      refused(parse_http_request(req("PUT", "/kv/k", {{"transfer-encoding", "chunked"}}, ""), config()));
+  EXPECT_EQ(r.status, 411);
+  EXPECT_EQ(header(r, "Connection"), "close");
+  EXPECT_NE(r.body.find("Content-Length"), std::string::npos);
 }
 
 TEST(ParseRequest, BodyOnGetOrDeleteIs400) {

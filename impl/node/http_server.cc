@@ -13,7 +13,7 @@ namespace dynamo::node {
 namespace {
 
 // The request headers the API reads (NNG's request object looks headers up by name only).
-constexpr const char* kHeaders[] = {"X-Dynamo-Context", "Content-Type"};
+constexpr const char* kHeaders[] = {"X-Dynamo-Context", "Content-Type", "Transfer-Encoding"};
 
 }  // namespace
 
@@ -52,7 +52,13 @@ struct HttpServer::Impl {
     }
     nng_http_res_set_status(res, static_cast<std::uint16_t>(response.status));
     for (const auto& [name, value] : response.headers) nng_http_res_set_header(res, name.c_str(), value.c_str());
-    if (!response.body.empty()) nng_http_res_copy_data(res, response.body.data(), response.body.size());
+    if (!response.body.empty()) {
+      nng_http_res_copy_data(res, response.body.data(), response.body.size());
+    } else if (response.status >= 200 && response.status != 204 && response.status != 304) {
+      // NNG sets Content-Length only with a body; without it a keep-alive client waits for a body
+      // that never comes (an empty value's 200). 204 and 304 carry none by definition.
+      nng_http_res_set_header(res, "Content-Length", "0");
+    }
     nng_aio_set_output(aio, 0, res);
     nng_aio_finish(aio, 0);
   }

@@ -98,6 +98,7 @@ Result<std::unique_ptr<NodeRuntime>> NodeRuntime::open(NodeFileConfig config) {
   std::size_t largest_value = 0;
   for (const auto& store : c.stores) {
     impl->http_api.stores[store.name] = store.max_value_bytes;
+    impl->http_api.replicas[store.name] = store.quorum.n;
     largest_value = std::max(largest_value, store.max_value_bytes);
   }
   // Above every store's limit, so the API (not NNG) answers an oversized value, with 413.
