@@ -192,6 +192,15 @@ std::optional<ClientReply> Node::admit(const ClientRequest& request, const Store
       refuse.message = "bad context: " + s.error().message;
       return refuse;
     }
+    // A context is what a read returned, so it covers no dot of this actor that was never issued.
+    // A forged one would push this actor's next dots past it (make_version), and through the reap
+    // floor every key's, up to the counter limit: one request would stop the node's writes.
+    const std::uint64_t own = request.context.max_counter(actor_);
+    if (own > std::max(max_issued_, reap_floor_)) {
+      refuse.message = "bad context: it covers version " + actor_ + ":" + std::to_string(own) +
+                       ", which this node never issued; send a context exactly as a read returned it";
+      return refuse;
+    }
   }
   const int n = store->quorum.n;
   if (request.r && (*request.r < 1 || *request.r > n)) {

@@ -88,6 +88,12 @@ void Node::on_put_read(Effects& out, std::uint64_t put_id, Result<StorageOutcome
   std::optional<std::string> value;
   if (op.request.op == OpKind::kPut) value = op.request.value;
   MadeVersion made = make_version(local, actor_, op.request.context, std::move(value), now_ms_);
+  // The key's history (a context stored with a sibling, from another coordinator's client) may
+  // already name this actor near the limit: no dot past it is ever issued or stored.
+  if (made.version.dot.counter >= limits::kMaxCounter)
+    return finish("not stored: the key's versions name " + actor_ + " at counter " +
+                  std::to_string(made.version.dot.counter - 1) + ", the limit; restart this node (a new epoch "
+                  "is a new actor) or write the key through another coordinator");
   max_issued_ = std::max(max_issued_, made.version.dot.counter);
   if (made.state.siblings.size() > limits::kMaxSiblings)
     return finish("not stored: the key would have " + std::to_string(made.state.siblings.size()) +
