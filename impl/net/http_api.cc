@@ -137,6 +137,9 @@ std::optional<HttpResponse> apply_context(const HttpRequest& http, ClientRequest
     found = &value;
   }
   if (!found || value.empty()) return std::nullopt;
+  // NNG joins a repeated header's values with ", " (RFC 9110 5.3); base64 has no comma.
+  if (value.find(',') != std::string_view::npos)
+    return bad_request("X-Dynamo-Context given twice: send the context of your last GET once");
   const std::optional<std::string> bytes = base64_decode(value);
   if (!bytes)
     return bad_request("X-Dynamo-Context is not standard base64: send it exactly as a GET answered it");

@@ -228,6 +228,11 @@ TEST(ParseRequest, BadContextIs400) {
   EXPECT_EQ(status_of(req("DELETE", "/kv/k", {{"X-Dynamo-Context", base64_encode("not a context")}})), 400);
   const std::string good = context_header(sample_context());
   EXPECT_EQ(status_of(req("PUT", "/kv/k", {{"X-Dynamo-Context", good}, {"x-dynamo-context", good}}, "v")), 400);
+  // NNG hands a repeated header over as one value joined by ", ".
+  const HttpResponse joined =
+      refused(parse_http_request(req("PUT", "/kv/k", {{"X-Dynamo-Context", good + ", " + good}}, "v"), config()));
+  EXPECT_EQ(joined.status, 400);
+  EXPECT_NE(joined.body.find("given twice"), std::string::npos) << joined.body;
 }
 
 TEST(ParseRequest, GetIgnoresAContextHeader) {
