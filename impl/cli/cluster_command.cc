@@ -107,11 +107,10 @@ std::vector<std::string> wait_until_up(const std::vector<node::NodeFileConfig>& 
     for (const auto& c : configs) {
       const std::string& id = c.self.member.id;
       auto status = client.ok() ? client.value()->status(id) : Result<net::StatusInfo>(client.error());
+      const auto since_spawn = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - spawned);
       if (!status.ok())
         problems.push_back(id + " is not answering yet");
-      else if (status.value().uptime_ms > static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                          std::chrono::steady_clock::now() - spawned)
-                                                                          .count()))
+      else if (status.value().uptime_ms > static_cast<std::uint64_t>(since_spawn.count()))
         problems.push_back(id + ": another process answers on its ports (up " +
                            std::to_string(status.value().uptime_ms / 1000) + " s); stop it or choose another --base-port");
     }

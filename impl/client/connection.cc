@@ -3,6 +3,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -25,10 +26,11 @@ struct Connection::Impl {
   std::mutex mutex;
   std::vector<std::unique_ptr<Slot>> slots;
   std::vector<Slot*> free_slots;
-  // Live TCP connections to the node (0 or 1: one dialer), kept by NNG's pipe callbacks.
+  // Live TCP connections to the node (0 or 1: one dialer), kept by NNG's pipe callbacks. Read
+  // without the lock on every request's routing; the lock is for wait_connected's condition.
   mutable std::mutex pipes_mutex;
   mutable std::condition_variable pipes_changed;
-  int pipes = 0;
+  std::atomic<int> pipes{0};
 
   ~Impl() {
     // Stop every aio first (waits for running callbacks), then close.
@@ -156,10 +158,7 @@ Connection::~Connection() = default;
 
 const std::string& Connection::address() const { return impl_->options.address; }
 
-bool Connection::connected() const {
-  std::lock_guard lock(impl_->pipes_mutex);
-  return impl_->pipes > 0;
-}
+bool Connection::connected() const { return impl_->pipes.load() > 0; }
 
 bool Connection::wait_connected(std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock lock(impl_->pipes_mutex);
