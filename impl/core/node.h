@@ -319,14 +319,16 @@ class Node {
   struct Transferring {
     std::string key;                  // storage key
     std::vector<Version> versions;    // what was sent
+    std::vector<std::string> primaries;  // the key's preference list when it was sent
     std::set<std::string> awaiting;   // primaries that have not confirmed yet
     std::uint64_t deadline = 0;       // past it, the entry goes and the next pass sends the key again
-    bool releasing = false;
+    bool releasing = false;           // its ReleaseKey is issued and not yet done
   };
   std::set<std::string> known_nodes_;  // members of every ring this node has held (a node that left
                                        // may still hand its keys over)
   std::map<std::uint64_t, Transferring> transfers_;  // sequence -> key in transfer
-  std::set<std::string> keys_in_transfer_;
+  std::map<std::string, std::uint64_t> keys_in_transfer_;  // storage key -> its transfer's sequence
+  bool release_in_flight(const std::string& key) const;  // this node's ReleaseKey of the key is in flight
   std::uint64_t next_transfer_ = 1;
   // Merkle anti-entropy (node_merkle.cc). Trees are in memory only: a restarted core refills them
   // from the pass, and none is used (to ask or to answer) before trees_filled_.

@@ -46,14 +46,15 @@ Result<Effects> Node::adopt_ring(std::shared_ptr<const Ring> ring) {
 void Node::stream_partition(Effects& out, const std::string& key, const KeyState& state, const StoreConfig& store) {
   if (keys_in_transfer_.contains(key) || transfers_.size() >= config_.limits.max_requests_in_flight) return;
   const std::string_view user_key = split_storage_key(key).second;
-  Transferring t{key, state.siblings, {}, now_ + config_.timing.handoff_timeout, false};
+  Transferring t{key, state.siblings, preference_list(user_key, store.quorum.n), {},
+                 now_ + config_.timing.handoff_timeout, false};
   const std::uint64_t sequence = next_transfer_++;
-  for (const auto& primary : preference_list(user_key, store.quorum.n)) {
+  for (const auto& primary : t.primaries) {
     t.awaiting.insert(primary);
     out.sends.push_back(Send{primary, TransferKey{sequence, store.name, std::string(user_key), state.siblings}});
     ++counters_.keys_transferred;
   }
-  keys_in_transfer_.insert(key);
+  keys_in_transfer_.emplace(key, sequence);
 #ifdef DYNAMO_MUTANT_RELEASE_BEFORE_CONFIRM
   // Mutant: the key is released as soon as it is sent, before any primary confirmed it.
   t.releasing = true;
@@ -73,6 +74,15 @@ void Node::confirm_transfer(Effects& out, const std::string& from, const Transfe
   owner = true;
 #endif
   if (!owner) return;
+  // Nor while this node's own release of the key is in flight. The release rests on confirmations
+  // from the owners of an earlier ring; were this merge done first and the release after it, the
+  // key would be confirmed and then dropped, and the sender would drop its copy too (the simulator
+  // found it: two rings in quick succession, each node the other's new owner). The spec's
+  // ReleasePartition is one step, so no confirmation can come between its check and its drop; the
+  // sender sends again on its next pass, once the release is done.
+#ifndef DYNAMO_MUTANT_CONFIRM_WHILE_RELEASING
+  if (release_in_flight(storage_key(transfer.store, transfer.key))) return;
+#endif
   // Durably before the confirmation: the sender drops its copy on it.
   issue(out, MergeVersions{storage_key(transfer.store, transfer.key), transfer.versions, Durability::kDurable},
         TransferStored{from, transfer});
@@ -92,8 +102,30 @@ void Node::release_partition(Effects& out, const std::string& from, const Transf
   if (storage_key(ack.store, ack.key) != t.key || ack.dots != dots_of(t.versions)) return;
   t.awaiting.erase(from);
   if (!t.awaiting.empty() || t.releasing) return;
+  // The spec's ReleasePartition checks the ring the node holds now, not the one it sent the key
+  // under: the node must still not be a primary, and those who confirmed must still be the key's
+  // primaries. After a ring change either way the transfer is over without a release (the next
+  // pass decides again under the new ring).
+  const StoreConfig* store = find_store(ack.store);
+  bool still_given_up = store != nullptr && !is_primary(config_.id, ack.key, store->quorum.n) &&
+                        preference_list(ack.key, store->quorum.n) == t.primaries;
+#ifdef DYNAMO_MUTANT_RELEASE_UNDER_STALE_RING  // mutant: releases on the ring it sent the key under
+  still_given_up = true;
+#endif
+  if (!still_given_up) {
+    keys_in_transfer_.erase(t.key);
+    transfers_.erase(it);
+    return;
+  }
   t.releasing = true;
   issue(out, ReleaseKey{t.key, t.versions}, Released{ack.sequence});
+}
+
+bool Node::release_in_flight(const std::string& key) const {
+  auto k = keys_in_transfer_.find(key);
+  if (k == keys_in_transfer_.end()) return false;
+  auto t = transfers_.find(k->second);
+  return t != transfers_.end() && t->second.releasing;
 }
 
 void Node::on_released(const Released& done, Result<StorageOutcome> outcome) {

@@ -69,6 +69,39 @@ TEST(Simulation, AReapedTombstoneWhoseCoordinatorCrashedBeforePersistingStillCov
   EXPECT_EQ(r.counts.crashes, 2u) << "n1 (its second crash finds it down) and n4, as found";
 }
 
+// Found by SimProps.NoAcknowledgedWriteIsLostAndTheClusterConverges (CI seed 17654532958176996264).
+// n1, the only replica of k0, sends it to n5 under the ring without n2; n5 leaves soon after, so the
+// next ring gives k0 back to n1. n5 confirms and sends k0 back; n1's release (on n5's confirmation)
+// was still in flight when n1, now its owner again, confirmed n5's transfer. Then the release dropped
+// k0 at n1, and n5, confirmed, dropped it too: an acknowledged write gone with no crash at all. The
+// run must pass. Either rule stops it here (node_transfer.cc: no release once the ring has changed;
+// no confirmation while a release is in flight); it fails with both left out (the mutants
+// RELEASE_UNDER_STALE_RING and CONFIRM_WHILE_RELEASING together). NodeChecks checks each alone.
+TEST(Simulation, ANodeReleasingAKeyDoesNotConfirmItsReturnFromTheNodeItWentTo) {
+  Schedule s;
+  s.seed = 5647191075381644ULL;
+  s.nodes = 5;
+  s.spare_nodes = 2;
+  s.data_centres = 1;
+  s.clients = 1;
+  s.keys = 3;
+  s.n = 1;
+  s.r = 1;
+  s.w = 1;
+  s.async_storage = true;
+  s.loss_per_mille = 1;
+  s.duplicate_per_mille = 1;
+  s.max_delay = 3;
+  s.safety_ticks = 120;
+  s.liveness_ticks = 2000;
+  using K = StepKind;
+  s.steps = {{0, K::kHeal, 0, 0},    {19, K::kPut, 0, 0},    {21, K::kGet, 0, 0}, {31, K::kLeave, 1, 0},
+             {101, K::kLeave, 4, 0}, {105, K::kPut, 0, 1},   {105, K::kGet, 0, 0}};
+  const SimResult r = simulate(s);
+  EXPECT_TRUE(r.ok) << r.failure << "\n" << s.describe();
+  EXPECT_EQ(r.counts.writes_acknowledged, 2u);
+}
+
 TEST(Simulation, AThousandNodeCoresRunInOneProcess) {
   Schedule shape;
   shape.nodes = 1000;
