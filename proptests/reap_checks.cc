@@ -233,6 +233,38 @@ TEST(NodeChecks, ATombstoneStaysWhileAMemberDoesNotAnswer) {
   EXPECT_EQ(c.reaped(), 0u);
 }
 
+// A node that left the ring before the reaper joined it (so in no ring the reaper held) and has not
+// handed its keys over yet still holds the deleted value: the reap must ask it and wait, and must
+// wait while it is silent too (it may answer no once it is reachable). The simulator resurrected a
+// deleted value so: the leaver was cut off past the grace, then its transfer brought the value back.
+TEST(NodeChecks, ATombstoneStaysWhileANodeThatIsLeavingHoldsAVersionItDoesNotCoverOrIsSilent) {
+  MiniCluster c;
+  const Version value = put_then_delete(c, "k");
+  // n9 left before any of n1..n4 held a ring naming it; its pass (which hands keys over) is off.
+  NodeConfig config = c.config_of("n9", 1'000'000);
+  c.nodes["n9"] = std::make_unique<Node>(Node::create(config).value());
+  c.stores["n9"] = std::make_unique<store::MemoryStore>();
+  c.apply("n9", c.node("n9").start());
+  ASSERT_TRUE(c.storage("n9").merge(storage_key("default", "k"), {value}, Durability::kDurable).ok());
+  for (const auto& m : c.ring->members()) c.node(m.id).set_leaving({"n9"});
+  c.tick(kGraceMs);
+  c.ticks(30);
+  EXPECT_GE(c.reap_rounds(), 1u) << "reaps were tried";
+  EXPECT_TRUE(tombstones_everywhere(c, "k")) << "reaped while the leaving n9 holds the deleted value";
+  // Silent, it may still hold it: the reap waits.
+  const Version tomb = c.state(c.primaries("k")[0], "k").siblings.at(0);
+  ASSERT_TRUE(c.storage("n9").merge(storage_key("default", "k"), {tomb}, Durability::kDurable).ok());
+  c.cut.insert("n9");
+  c.ticks(5 * static_cast<int>(NodeTiming{}.request_timeout));  // rounds that end with n9 silent
+  EXPECT_TRUE(tombstones_everywhere(c, "k")) << "reaped while the leaving n9 did not answer";
+  EXPECT_EQ(c.reaped(), 0u);
+  // Reachable again, holding only the tombstone: the reap goes through, and n9 is told too.
+  c.cut.clear();
+  c.ticks(40);
+  EXPECT_FALSE(tombstones_everywhere(c, "k"));
+  EXPECT_TRUE(c.state("n9", "k").siblings.empty());
+}
+
 // A reap drops the key's issued dot: the coordinator's next put of the key must still get a counter
 // above every one it issued before (else a context naming the old dot would supersede the new write).
 TEST(NodeChecks, APutAfterAReapNeverReusesADot) {

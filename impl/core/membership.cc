@@ -321,6 +321,13 @@ Result<Ring> target_ring(const MembershipView& view, std::uint32_t q) {
   return ring_of(view, q, MemberStatus::kJoining, MemberStatus::kValid, "target");
 }
 
+std::set<std::string> leaving_members(const MembershipView& view) {
+  std::set<std::string> leaving;
+  for (const auto& [id, entry] : view.members)
+    if (entry.status == MemberStatus::kLeaving) leaving.insert(id);
+  return leaving;
+}
+
 Result<std::vector<Transfer>> pending_transfers(const Ring& current, const Ring& target) {
   if (current.partitions() != target.partitions()) {
     return Error{"pending transfers: the rings have Q=" + std::to_string(current.partitions()) + " and Q=" +

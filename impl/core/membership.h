@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -134,6 +135,9 @@ Status validate_view(const MembershipView& view);
 // Equal views give identical rings. Errors when no member qualifies or Ring::build refuses.
 Result<Ring> current_ring(const MembershipView& view, std::uint32_t q);
 Result<Ring> target_ring(const MembershipView& view, std::uint32_t q);
+// The leaving members: out of the target ring, and still holding keys until they have handed them
+// over (Node::set_leaving: a tombstone is reaped only once they, too, hold nothing it deleted).
+std::set<std::string> leaving_members(const MembershipView& view);
 
 // One partition that must move for the target ring to become the current one.
 struct Transfer {

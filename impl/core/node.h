@@ -115,6 +115,11 @@ class Node {
   // or was removed, and hands its keys over). Errors, changing nothing: a ring with another number
   // of partitions, or too few members for a store's N.
   Result<Effects> adopt_ring(std::shared_ptr<const Ring> ring);
+  // The nodes that left the ring and may still hold keys they have not handed over yet (the
+  // membership's "leaving"; a node that finished, or was removed, is not one). A reap must hear
+  // from each of them, as from a member (docs/reaping.md): they may hold what a tombstone deleted.
+  // The shell sets it from its membership view, after creation and whenever the view changes.
+  void set_leaving(std::set<std::string> nodes);
   Effects on_client_request(const std::string& client, const ClientRequest& request);
   Effects on_message(const std::string& from, const PeerMessage& message);
   Effects on_storage_done(std::uint64_t token, Result<StorageOutcome> outcome);
@@ -365,6 +370,7 @@ class Node {
     std::uint64_t ask_at = 0;                            // round 2: when to ask (0: asked)
   };
   std::map<std::uint64_t, Reaping> reaps_;  // query id -> reap in progress
+  std::set<std::string> leaving_;           // set_leaving
   std::set<std::string> keys_in_reap_;
   // Counters of this node's actor never go below this again (raised to the largest counter issued
   // so far whenever a reap order is carried out here): a reaped key loses its issued dot, and a

@@ -97,15 +97,22 @@ void Node::ask_reap(Effects& out, std::uint64_t query) {
   r.deadline = now_ + config_.timing.request_timeout;
   auto [store, user_key] = split_storage_key(r.key);
   const std::uint64_t ring = ring_digest(*config_.ring);
-  // Every member, and every node of an earlier ring too: a node that left may still hold the key
-  // until it has handed it over. A former member that does not answer is taken to hold nothing (it
-  // was removed, its data with it); one that is alive answers like a member.
+  // Every member, and every node of an earlier ring or leaving (set_leaving) too: a node that left
+  // may still hold the key until it has handed it over. A leaving node that does not answer ends the
+  // reap, as a member does; another former member that does not answer is taken to hold nothing (it
+  // was removed, its data with it, or finished leaving); one that is alive answers like a member.
   for (const auto& node : known_nodes_) {
     r.awaiting.insert(node);
     out.sends.push_back(Send{node, ReapQuery{id, std::string(store), std::string(user_key), ring, r.tombstones, false}});
   }
   node.key() = id;
   reaps_.insert(std::move(node));
+}
+
+void Node::set_leaving(std::set<std::string> nodes) {
+  // Asked by every reap from now on, and their messages (a transfer, a reap answer) accepted.
+  known_nodes_.insert(nodes.begin(), nodes.end());
+  leaving_ = std::move(nodes);
 }
 
 void Node::answer_reap_query(Effects& out, const std::string& from, const ReapQuery& query) {
@@ -222,9 +229,13 @@ void Node::expire_reaps(Effects& out) {
       if (r.ask_at <= now_) ask.push_back(it->first);
       ++it;
     } else if (!r.awaiting.empty() && r.deadline <= now_) {
-      const bool members_answered = std::none_of(r.awaiting.begin(), r.awaiting.end(), [&](const std::string& n) {
-        return config_.ring->index_of(n).has_value();
+      bool members_answered = std::none_of(r.awaiting.begin(), r.awaiting.end(), [&](const std::string& n) {
+        return config_.ring->index_of(n).has_value() || leaving_.contains(n);
       });
+#ifdef DYNAMO_MUTANT_REAP_SKIPS_SILENT_LEAVER  // mutant: a silent leaving node counts as gone
+      members_answered = std::none_of(r.awaiting.begin(), r.awaiting.end(),
+                                      [&](const std::string& n) { return config_.ring->index_of(n).has_value(); });
+#endif
       if (members_answered) {  // only former members are silent: gone, holding nothing
         done.push_back(it->first);
         ++it;

@@ -163,6 +163,7 @@ void NodeRuntime::Impl::membership_changed(const MembershipView& before) {
   }
   if (opener) opener->set_members(std::move(senders));
   adopt_target_ring();
+  core->set_leaving(leaving_members(gossiper->view()));
   const MemberEntry* mine = gossiper->view().find(self);
   if (mine && mine->status == MemberStatus::kJoining) {
     // The core serves the joiner's partitions from now on (it is in the target ring): the join is done

@@ -59,6 +59,7 @@ Result<std::unique_ptr<NodeRuntime>> NodeRuntime::open(NodeFileConfig config) {
   auto core = Node::create(std::move(core_config));
   if (!core.ok()) return core.error();
   impl->core.emplace(std::move(core).value());
+  impl->core->set_leaving(leaving_members(view.value()));
 
   auto storage = open_storage(c);
   if (!storage.ok()) return storage.error();

@@ -33,6 +33,7 @@ struct NodeSlot {
   std::uint64_t ring_version = 0;    // which change made it (news of an older one is ignored)
   bool joined = false;   // booted at least once (spare nodes are not, until they join)
   bool removed = false;  // gone for good: never restarts
+  std::set<std::string> leaving;  // the nodes leaving, as of `ring` (learnt, and persisted, with it)
 };
 
 // A ring a node learns by gossip, some ticks after the change (membership.cc).
@@ -41,6 +42,7 @@ struct RingNews {
   std::size_t node = 0;  // index in nodes_
   std::shared_ptr<const Ring> ring;
   std::uint64_t version = 0;
+  std::set<std::string> leaving;  // the nodes that left and are not removed, as of this ring
 };
 
 struct ClientOp {
@@ -144,6 +146,7 @@ class Cluster {
   std::shared_ptr<const Ring> ring_;  // the latest ring (an administrator's view)
   std::vector<Member> members_;       // ring_'s members, in join order
   std::uint64_t ring_version_ = 0;    // membership changes so far
+  std::set<std::string> leaving_;     // nodes that left (they stay up and hand their keys over)
   std::vector<RingNews> ring_news_;
   SimNetwork network_;
   std::vector<NodeSlot> nodes_;

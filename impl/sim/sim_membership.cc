@@ -26,7 +26,7 @@ void Cluster::spread_ring(std::size_t except) {
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     if (i == except || !nodes_[i].joined || nodes_[i].removed) continue;
     const std::uint64_t delay = 1 + network_.random().below(4 * schedule_.max_delay + 1);
-    ring_news_.push_back(RingNews{now_ + delay, i, ring_, ring_version_});
+    ring_news_.push_back(RingNews{now_ + delay, i, ring_, ring_version_, leaving_});
   }
 }
 
@@ -48,6 +48,8 @@ void Cluster::deliver_ring_news() {
     }
     slot.ring = news.ring;
     slot.ring_version = news.version;
+    slot.leaving = news.leaving;
+    slot.core->set_leaving(slot.leaving);
     process(slot, std::move(effects).value());
   }
   ring_news_ = std::move(later);
@@ -68,6 +70,7 @@ void Cluster::change_membership(const Step& step) {
     ++result_.counts.joins;
     slot.ring = ring_;  // the joiner starts from the new ring (the administrator ran the join there)
     slot.ring_version = ring_version_;
+    slot.leaving = leaving_;  // and learns the whole view there, the nodes still leaving included
     boot(slot, false);
     spread_ring(index);
     return;
@@ -88,6 +91,7 @@ void Cluster::change_membership(const Step& step) {
     slot.storage = std::make_unique<store::MemoryStore>();  // its disk is gone with it
   } else {
     ++result_.counts.leaves;
+    leaving_.insert(slot.id);  // it stays up and hands its keys over: a reap must still ask it
   }
   spread_ring(nodes_.size());
 }

@@ -55,13 +55,14 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
   auto core = Node::create(std::move(config));
   DYNAMO_CHECK(core.ok());
   slot.core.emplace(std::move(core).value());
+  slot.core->set_leaving(slot.leaving);
   slot.joined = true;
   if (restart) trace_node_event("Recover", slot);
   process(slot, slot.core->start());
   // A node that missed a membership change while it was down learns it by gossip once it is up.
   if (slot.ring != ring_) ring_news_.push_back(RingNews{now_ + 1 + network_.random().below(2 * schedule_.max_delay + 1),
                                                         static_cast<std::size_t>(&slot - nodes_.data()), ring_,
-                                                        ring_version_});
+                                                        ring_version_, leaving_});
 }
 
 void Cluster::crash(NodeSlot& slot) {

@@ -102,6 +102,41 @@ TEST(Simulation, ANodeReleasingAKeyDoesNotConfirmItsReturnFromTheNodeItWentTo) {
   EXPECT_EQ(r.counts.writes_acknowledged, 2u);
 }
 
+// Found by the same property (seed 10927914347838169227, in a longer run). n1 holds k0 and is cut
+// off; it leaves as n6 joins, so n6 (k0's new primary) never holds a ring naming n1. A delete makes a
+// tombstone at n6; n6 reaps it after the grace, asking only the members it knows; then n1, reachable
+// again, hands over its copy of the deleted value, which comes back. A reap must ask the nodes still
+// leaving too (Node::set_leaving), and wait while one is silent.
+TEST(Simulation, AReapWaitsForANodeStillLeavingThatTheReaperNeverHadInItsRing) {
+  Schedule s;
+  s.seed = 0;
+  s.nodes = 5;
+  s.spare_nodes = 1;
+  s.data_centres = 1;
+  s.clients = 2;
+  s.keys = 3;
+  s.n = 1;
+  s.r = 1;
+  s.w = 1;
+  s.max_delay = 1;
+  s.safety_ticks = 120;
+  s.liveness_ticks = 2000;
+  using K = StepKind;
+  s.steps.assign(13, Step{0, K::kGet, 0, 0});  // as found: c1's gets at t=0 find it busy, but one
+  s.steps.push_back({0, K::kGet, 1, 0});
+  s.steps.insert(s.steps.end(), 4, Step{0, K::kGet, 0, 0});
+  for (const Step& step : std::vector<Step>{{0, K::kPartition, 1, 0}, {0, K::kPartition, 1, 0}, {0, K::kCrash, 1, 0},
+                                             {0, K::kCrash, 1, 0},     {0, K::kPartition, 1, 0}, {2, K::kGet, 0, 0},
+                                             {4, K::kGet, 0, 0},       {4, K::kPut, 1, 0},       {6, K::kGet, 0, 0},
+                                             {25, K::kGet, 0, 0},      {25, K::kLeave, 0, 0},    {25, K::kJoin, 0, 0},
+                                             {25, K::kJoin, 0, 0},     {43, K::kDelete, 0, 0},   {85, K::kGet, 1, 0}})
+    s.steps.push_back(step);
+  const SimResult r = simulate(s);
+  EXPECT_TRUE(r.ok) << r.failure << "\n" << s.describe();
+  EXPECT_EQ(r.counts.leaves, 1u);
+  EXPECT_EQ(r.counts.joins, 1u);
+}
+
 TEST(Simulation, AThousandNodeCoresRunInOneProcess) {
   Schedule shape;
   shape.nodes = 1000;

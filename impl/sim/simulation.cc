@@ -21,7 +21,7 @@ Cluster::Cluster(const Schedule& schedule, SimOptions options)
   clients_.push_back(ClientSlot{"final", {}, {}, 1, 1});  // the final reads
   trace_header();
   for (const auto& m : everyone)
-    nodes_.push_back(NodeSlot{m.id, std::make_unique<store::MemoryStore>(), std::nullopt, 0, 0, {}, ring_, 0, false, false});
+    nodes_.push_back(NodeSlot{m.id, std::make_unique<store::MemoryStore>(), std::nullopt, 0, 0, {}, ring_, 0, false, false, {}});
   for (std::uint32_t i = 0; i < schedule_.nodes; ++i) boot(nodes_[i], false);
 }
 
