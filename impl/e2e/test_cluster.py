@@ -222,6 +222,11 @@ class KillUnderLoad(unittest.TestCase):
                         break
                 self.assertEqual(put.returncode, 0, put.stdout + put.stderr)
                 self.assertRegex(put.stdout, r"ok n[13]#")
+            # status names the down member and still reports the others (exit 4: not all answered).
+            status = c.cli("status")
+            self.assertEqual(status.returncode, 4, status.stdout + status.stderr)
+            self.assertRegex(status.stdout, r"(?m)^n2 .*DOWN")
+            self.assertEqual(len(re.findall(r"(?m)^n[13] .*  up, epoch", status.stdout)), 2, status.stdout)
             time.sleep(max(0.0, 4 - (monotonic_ms() - down_at) / 1000))
             hints_while_down = c.hints_pending()
             time.sleep(1)
