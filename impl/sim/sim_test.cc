@@ -41,29 +41,15 @@ TEST(Simulation, TheSameScheduleGivesTheSameTraceByteForByte) {
 // replica held it) and so expected the value it covers on every primary. A reap proves the tombstone
 // was stored: the run must pass (it fails with reaped_ left out of Cluster::expected_versions).
 TEST(Simulation, AReapedTombstoneWhoseCoordinatorCrashedBeforePersistingStillCovers) {
-  Schedule s;
-  s.seed = 1000332645513658423ULL;
-  s.nodes = 6;
-  s.spare_nodes = 2;
-  s.data_centres = 1;
-  s.clients = 1;
-  s.keys = 2;
-  s.n = 3;
-  s.r = 3;
-  s.w = 1;
-  s.overlap_writes = true;
-  s.async_storage = true;
-  s.loss_per_mille = 1;
-  s.duplicate_per_mille = 1;
-  s.max_delay = 4;
-  s.safety_ticks = 120;
-  s.liveness_ticks = 2000;
   using K = StepKind;
-  s.steps = {{0, K::kHeal, 0, 0},   {0, K::kHeal, 0, 0},   {2, K::kPut, 0, 0},    {2, K::kGet, 0, 0},
-             {18, K::kPut, 0, 1},   {18, K::kGet, 0, 0},   {18, K::kGet, 0, 0},   {18, K::kGet, 0, 0},
-             {18, K::kGet, 0, 0},   {22, K::kLeave, 1, 0}, {26, K::kGet, 0, 0},   {40, K::kGet, 0, 0},
-             {52, K::kPut, 0, 1},   {82, K::kGet, 0, 0},   {92, K::kCrash, 0, 0}, {92, K::kCrash, 0, 0},
-             {106, K::kDelete, 0, 0}, {111, K::kCrash, 3, 0}};
+  Schedule s{.seed = 1000332645513658423ULL, .nodes = 6, .spare_nodes = 2, .data_centres = 1, .clients = 1, .keys = 2,
+             .n = 3, .r = 3, .w = 1, .overlap_writes = true, .async_storage = true, .loss_per_mille = 1,
+             .duplicate_per_mille = 1, .max_delay = 4, .safety_ticks = 120, .liveness_ticks = 2000,
+             .steps = {{0, K::kHeal, 0, 0},   {0, K::kHeal, 0, 0},   {2, K::kPut, 0, 0},    {2, K::kGet, 0, 0},
+                       {18, K::kPut, 0, 1},   {18, K::kGet, 0, 0},   {18, K::kGet, 0, 0},   {18, K::kGet, 0, 0},
+                       {18, K::kGet, 0, 0},   {22, K::kLeave, 1, 0}, {26, K::kGet, 0, 0},   {40, K::kGet, 0, 0},
+                       {52, K::kPut, 0, 1},   {82, K::kGet, 0, 0},   {92, K::kCrash, 0, 0}, {92, K::kCrash, 0, 0},
+                       {106, K::kDelete, 0, 0}, {111, K::kCrash, 3, 0}}};
   const SimResult r = simulate(s);
   EXPECT_TRUE(r.ok) << r.failure << "\n" << s.describe();
   EXPECT_EQ(r.counts.crashes, 2u) << "n1 (its second crash finds it down) and n4, as found";
@@ -78,25 +64,12 @@ TEST(Simulation, AReapedTombstoneWhoseCoordinatorCrashedBeforePersistingStillCov
 // no confirmation while a release is in flight); it fails with both left out (the mutants
 // RELEASE_UNDER_STALE_RING and CONFIRM_WHILE_RELEASING together). NodeChecks checks each alone.
 TEST(Simulation, ANodeReleasingAKeyDoesNotConfirmItsReturnFromTheNodeItWentTo) {
-  Schedule s;
-  s.seed = 5647191075381644ULL;
-  s.nodes = 5;
-  s.spare_nodes = 2;
-  s.data_centres = 1;
-  s.clients = 1;
-  s.keys = 3;
-  s.n = 1;
-  s.r = 1;
-  s.w = 1;
-  s.async_storage = true;
-  s.loss_per_mille = 1;
-  s.duplicate_per_mille = 1;
-  s.max_delay = 3;
-  s.safety_ticks = 120;
-  s.liveness_ticks = 2000;
   using K = StepKind;
-  s.steps = {{0, K::kHeal, 0, 0},    {19, K::kPut, 0, 0},    {21, K::kGet, 0, 0}, {31, K::kLeave, 1, 0},
-             {101, K::kLeave, 4, 0}, {105, K::kPut, 0, 1},   {105, K::kGet, 0, 0}};
+  Schedule s{.seed = 5647191075381644ULL, .nodes = 5, .spare_nodes = 2, .data_centres = 1, .clients = 1, .keys = 3,
+             .n = 1, .r = 1, .w = 1, .async_storage = true, .loss_per_mille = 1, .duplicate_per_mille = 1,
+             .max_delay = 3, .safety_ticks = 120, .liveness_ticks = 2000,
+             .steps = {{0, K::kHeal, 0, 0}, {19, K::kPut, 0, 0}, {21, K::kGet, 0, 0}, {31, K::kLeave, 1, 0},
+                       {101, K::kLeave, 4, 0}, {105, K::kPut, 0, 1}, {105, K::kGet, 0, 0}}};
   const SimResult r = simulate(s);
   EXPECT_TRUE(r.ok) << r.failure << "\n" << s.describe();
   EXPECT_EQ(r.counts.writes_acknowledged, 2u);
@@ -108,20 +81,9 @@ TEST(Simulation, ANodeReleasingAKeyDoesNotConfirmItsReturnFromTheNodeItWentTo) {
 // again, hands over its copy of the deleted value, which comes back. A reap must ask the nodes still
 // leaving too (Node::set_leaving), and wait while one is silent.
 TEST(Simulation, AReapWaitsForANodeStillLeavingThatTheReaperNeverHadInItsRing) {
-  Schedule s;
-  s.seed = 0;
-  s.nodes = 5;
-  s.spare_nodes = 1;
-  s.data_centres = 1;
-  s.clients = 2;
-  s.keys = 3;
-  s.n = 1;
-  s.r = 1;
-  s.w = 1;
-  s.max_delay = 1;
-  s.safety_ticks = 120;
-  s.liveness_ticks = 2000;
   using K = StepKind;
+  Schedule s{.seed = 0, .nodes = 5, .spare_nodes = 1, .data_centres = 1, .clients = 2, .keys = 3, .n = 1, .r = 1,
+             .w = 1, .max_delay = 1, .safety_ticks = 120, .liveness_ticks = 2000, .steps = {}};
   s.steps.assign(13, Step{0, K::kGet, 0, 0});  // as found: c1's gets at t=0 find it busy, but one
   s.steps.push_back({0, K::kGet, 1, 0});
   s.steps.insert(s.steps.end(), 4, Step{0, K::kGet, 0, 0});
