@@ -299,15 +299,16 @@ TEST(NodeChecks, ANodeConfirmsATransferOnlyOfAKeyItOwns) {
 // confirmations; last_confirmation() delivers the third, which issues the release. v is the key's
 // version.
 struct GivenUp {
-  NodeConfig config = test_config("n1", 3);  // N=3 of 3: n1 is a primary of every key
-  Node node;
+  NodeConfig config = [] {
+    NodeConfig c = test_config("n1", 3);  // N=3 of 3: n1 is a primary of every key
+    c.timing.anti_entropy_every = 1;      // the pass that hands keys over runs every tick
+    return c;
+  }();
+  Node node = Node::create(config).value();
   store::MemoryStore storage;
   Version v;
   std::vector<std::pair<std::string, std::uint64_t>> sent;  // (primary, transfer sequence)
-  GivenUp() : node([this] {
-      config.timing.anti_entropy_every = 1;  // the pass that hands keys over runs every tick
-      return Node::create(config).value();
-    }()) {
+  GivenUp() {
     settle(node, storage, node.start());
     v.dot = Dot{"n2#0", 1, 0};
     v.value = "x";

@@ -229,13 +229,14 @@ void Node::expire_reaps(Effects& out) {
       if (r.ask_at <= now_) ask.push_back(it->first);
       ++it;
     } else if (!r.awaiting.empty() && r.deadline <= now_) {
-      bool members_answered = std::none_of(r.awaiting.begin(), r.awaiting.end(), [&](const std::string& n) {
-        return config_.ring->index_of(n).has_value() || leaving_.contains(n);
-      });
+      auto must_answer = [&](const std::string& n) {
+        bool leaving = leaving_.contains(n);
 #ifdef DYNAMO_MUTANT_REAP_SKIPS_SILENT_LEAVER  // mutant: a silent leaving node counts as gone
-      members_answered = std::none_of(r.awaiting.begin(), r.awaiting.end(),
-                                      [&](const std::string& n) { return config_.ring->index_of(n).has_value(); });
+        leaving = false;
 #endif
+        return leaving || config_.ring->index_of(n).has_value();
+      };
+      const bool members_answered = std::none_of(r.awaiting.begin(), r.awaiting.end(), must_answer);
       if (members_answered) {  // only former members are silent: gone, holding nothing
         done.push_back(it->first);
         ++it;
