@@ -43,18 +43,35 @@ int main(int argc, char** argv) {
   dynamo::cli::add_kv_commands(app);
   dynamo::cli::add_status_command(app);
   dynamo::cli::add_admin_command(app);
-  // CLI11 reports an unknown first word as "A subcommand is required"; name the word instead.
-  if (argc > 1 && argv[1][0] != '-') {
-    bool known = false;
-    std::string commands;
-    for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
-      known = known || command->get_name() == argv[1];
-      commands += " " + command->get_name();
+  // CLI11 reports an unknown command word as "A subcommand is required"; name the word instead, at
+  // any depth ("dynamo cluster down" as well as "dynamo frobnicate").
+  std::string path = "dynamo";
+  const CLI::App* level = &app;
+  int words = 1;  // argv[0 .. words) name the command reached so far
+  for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+    const auto commands = level->get_subcommands([](const CLI::App*) { return true; });
+    if (commands.empty()) break;  // the words from here on are the command's own arguments
+    const CLI::App* next = nullptr;
+    std::string names;
+    for (const CLI::App* command : commands) {
+      if (command->get_name() == argv[i]) next = command;
+      names += " " + command->get_name();
     }
-    if (!known) {
-      std::fprintf(stderr, "dynamo: unknown command '%s'; the commands are:%s (dynamo --help)\n", argv[1], commands.c_str());
+    if (next == nullptr) {
+      std::fprintf(stderr, "%s: unknown command '%s'; the commands are:%s (%s --help)\n", path.c_str(), argv[i],
+                   names.c_str(), path.c_str());
       return dynamo::cli::kExitUsage;
     }
+    path += " " + next->get_name();
+    level = next;
+    words = i + 1;
+  }
+  if (words == argc && level->get_require_subcommand_min() > 0) {  // "dynamo" or "dynamo cluster", nothing more
+    std::string names;
+    for (const CLI::App* command : level->get_subcommands([](const CLI::App*) { return true; }))
+      names += " " + command->get_name();
+    std::fprintf(stderr, "%s: name a command:%s (%s --help)\n", path.c_str(), names.c_str(), path.c_str());
+    return dynamo::cli::kExitUsage;
   }
   try {
     app.parse(argc, argv);

@@ -71,6 +71,12 @@ class BasicOperations(unittest.TestCase):
         unknown = subprocess.run([DYNAMO, "frobnicate"], capture_output=True, text=True, timeout=30)
         self.assertEqual(unknown.returncode, 2)
         self.assertIn("unknown command 'frobnicate'", unknown.stderr)
+        nested = subprocess.run([DYNAMO, "cluster", "down"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(nested.returncode, 2)
+        self.assertIn("dynamo cluster: unknown command 'down'; the commands are: up", nested.stderr)
+        bare = subprocess.run([DYNAMO, "admin"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(bare.returncode, 2)
+        self.assertIn("dynamo admin: name a command: join leave remove", bare.stderr)
         http_port = subprocess.run([DYNAMO, "get", "k", "--node", "http://" + c.nodes[0].http],
                                    capture_output=True, text=True, timeout=30)
         self.assertEqual(http_port.returncode, 2, http_port.stderr)
