@@ -61,7 +61,10 @@ void check_trace(const Trace& t, std::size_t lines) {
       if (a.dot.epoch != a.epoch || a.client.empty()) __builtin_trap();
     }
     if (a.kind == ActionKind::kClientGet && (a.id != ++gets || a.targets.size() != static_cast<std::size_t>(h.n))) __builtin_trap();
-    if ((a.kind == ActionKind::kCompletePut || a.kind == ActionKind::kPersistPut || a.kind == ActionKind::kPutTimeout) &&
+    if (a.kind == ActionKind::kResendPut && (a.targets.size() != 1 || !a.targets[0].hint || a.targets[0].node == a.node))
+      __builtin_trap();
+    if ((a.kind == ActionKind::kCompletePut || a.kind == ActionKind::kPersistPut || a.kind == ActionKind::kPutTimeout ||
+         a.kind == ActionKind::kResendPut) &&
         (a.id < 1 || a.id > puts))
       __builtin_trap();
     if ((a.kind == ActionKind::kCompleteGet || a.kind == ActionKind::kReadRepair || a.kind == ActionKind::kGetTimeout) &&

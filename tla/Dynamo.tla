@@ -231,11 +231,13 @@ CoordinatePutWith(c, k, n, val, ctx, T) ==
                          key |-> k, ver |-> v, hint |-> t.hint] :
                           t \in T \ {[node |-> n, hint |-> NoNode]}})
            \* own: the coordinator's copy is on its disk (PersistPut); the bug
-           \* counts it at once, though it is only buffered.
+           \* counts it at once, though it is only buffered.  asked: the
+           \* fallbacks the version went to (here, then by ResendPut).
            /\ putOps' = (id :> [st |-> "coord", coord |-> n, key |-> k, ver |-> v,
                                 own |-> BufferedCoordinatorBug,
                                 held |-> IF BufferedCoordinatorBug THEN {n} ELSE {},
-                                fb |-> UsesFallback(T)])
+                                fb |-> UsesFallback(T),
+                                asked |-> {t.node : t \in {x \in T : x.hint # NoNode}}])
                         @@ putOps
            /\ created' = created \cup {[key |-> k, ver |-> v, rctx |-> ctx]}
     /\ spent' = [spent EXCEPT !.puts = @ + 1]
@@ -324,6 +326,36 @@ CompletePutWith(i, acks) ==
 CompletePut(i) ==
     /\ putOps[i].st = "coord"
     /\ \E acks \in SUBSET {m \in Msgs : AckFor(m, i)} : CompletePutWith(i, acks)
+
+(***************************************************************************)
+(* ResendPut (Reference: §4.6): put i still lacks acknowledgements some    *)
+(* time after it was sent, so its coordinator sends the version once more, *)
+(* to a fallback f, hinted for a primary p that did not answer.  f keeps   *)
+(* it as a hint and acknowledges it (StoreVersion); CompletePut counts     *)
+(* that acknowledgement like any other (distinct `from`).  The put now     *)
+(* counts as one that used a fallback (fb), so QuorumOverlap no longer     *)
+(* promises it (conservative: its W acknowledgements may not all come from *)
+(* primaries).  f was not asked before (asked: neither a target of the    *)
+(* put nor resent to), as in the C++; this also keeps the state space      *)
+(* finite.  No fairness: a coordinator need never resend.  The Store sent  *)
+(* at CoordinatePut stays in the network; p may still store it.            *)
+(***************************************************************************)
+ResendPutWith(i, f, p) ==
+    LET o == putOps[i] IN
+    /\ o.st = "coord" /\ up[o.coord]
+    /\ p \in Pref(o.key) \ {o.coord}
+    /\ f \in FallbacksOf(o.key) \ o.asked
+    /\ net' = BagAdd(net, [type |-> "Store", to |-> f, from |-> o.coord, id |-> i,
+                           key |-> o.key, ver |-> o.ver, hint |-> p])
+    /\ putOps' = [putOps EXCEPT ![i].fb = TRUE, ![i].asked = @ \cup {f}]
+    /\ UNCHANGED <<up, epoch, disk, mem, hints, issued, getOps, clientCtx, created, acked, spent>>
+
+\* The spec's coordinator sees the true `up`: p is down, f is up.
+ResendPut(i, f, p) == ~up[p] /\ up[f] /\ ResendPutWith(i, f, p)
+
+\* Refinement for implementations (TraceDynamo.tla): the coordinator's
+\* failure detector chooses p and f.  The models use ResendPut.
+ImplResendPut(i, f, p) == ResendPutWith(i, f, p)
 
 -----------------------------------------------------------------------------
 (***************************************************************************)
@@ -497,6 +529,7 @@ Next ==
           \E n \in Pref(k) : CoordinatePut(c, k, n, val)
     \/ \E c \in Clients, k \in Keys : \E n \in Pref(k) : ClientGet(c, k, n)
     \/ \E i \in DOMAIN putOps : PersistPut(i) \/ CompletePut(i)
+                                \/ \E f, p \in Nodes : ResendPut(i, f, p)
     \/ \E g \in DOMAIN getOps : CompleteGet(g) \/ ReadRepair(g)
     \/ \E m \in Msgs :
           LET n == m.to IN
@@ -513,7 +546,8 @@ Spec == Init /\ [][Next]_vars
 (* Fairness for the liveness model: failed nodes come back, Store          *)
 (* messages that are not lost are delivered, hints are delivered and       *)
 (* deleted, and anti-entropy runs.  Puts, gets, crashes, losses and        *)
-(* duplicates are bounded, so they stop.                                   *)
+(* duplicates are bounded, so they stop.  ResendPut has no fairness: a     *)
+(* coordinator need never resend (each resend is bounded by `asked`).      *)
 (*                                                                         *)
 (* Store delivery: a coordinator that crashes before PersistPut loses its  *)
 (* copy of the (unacknowledged) version, and the Store messages to the     *)
@@ -550,6 +584,8 @@ TypeOK ==
           /\ putOps[i].ver \in Versions
           /\ putOps[i].held \subseteq Nodes
           /\ putOps[i].own \in BOOLEAN
+          /\ putOps[i].fb \in BOOLEAN
+          /\ putOps[i].asked \subseteq FallbacksOf(putOps[i].key)
     /\ \A g \in DOMAIN getOps :
           /\ getOps[g].st \in {"reading", "done", "lost"}
           /\ getOps[g].result \subseteq Versions

@@ -21,7 +21,8 @@ HomeFirst == [k \in Keys |-> 1]
 (* matters to pick fallbacks for down primaries: with every node a primary *)
 (* (3 nodes, N=3) no fallback exists, and with 4 nodes, N=3 and at most    *)
 (* one crash, at most one primary is down at once; so the primaries are    *)
-(* interchangeable in both.  The liveness model uses no symmetry.          *)
+(* interchangeable in both (ResendPut picks any down primary but the       *)
+(* coordinator, and n4).  The liveness model uses no symmetry.             *)
 (***************************************************************************)
 Primaries == {n1, n2, n3}
 Symmetry == Permutations(Clients) \cup Permutations(Keys) \cup Permutations(Values)

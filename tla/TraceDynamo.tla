@@ -21,6 +21,8 @@
 (*  - targets: ImplCoordinatePut / ImplClientGet accept any list in        *)
 (*    ValidTargets(k, n), the lists a coordinator with a local failure     *)
 (*    detector may build, not only Targets(k) from the true `up`;          *)
+(*    ImplResendPut accepts any fallback f and primary p (not the          *)
+(*    coordinator), not only a down p and an up f;                         *)
 (*  - contexts: ImplCoordinatePut accepts a blind put ({}) besides the     *)
 (*    client's last read context clientCtx[c][k];                          *)
 (*  - budgets: MaxPuts .. MaxDups are the trace's length;                  *)
@@ -120,6 +122,11 @@ IsPersistPut(e) ==
     /\ e.id \in DOMAIN putOps /\ e.node = putOps[e.id].coord
     /\ PersistPut(e.id)
 
+\* The coordinator resends put e.id's version to fallback e.to, hinted for e.hint.
+IsResendPut(e) ==
+    /\ e.id \in DOMAIN putOps /\ e.node = putOps[e.id].coord
+    /\ ImplResendPut(e.id, e.to, e.hint)
+
 IsStoreVersion(e) ==
     LET m == JMsg(e.msg) IN
     /\ m \in Msgs
@@ -201,6 +208,7 @@ TraceNext ==
     /\ LET e == Trace[l] IN
        CASE e.action = "CoordinatePut"    -> IsCoordinatePut(e)
          [] e.action = "PersistPut"       -> IsPersistPut(e)
+         [] e.action = "ResendPut"        -> IsResendPut(e)
          [] e.action = "StoreVersion"     -> IsStoreVersion(e)
          [] e.action = "CompletePut"      -> IsCompletePut(e)
          [] e.action = "ClientGet"        -> IsClientGet(e)

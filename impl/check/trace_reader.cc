@@ -73,7 +73,7 @@ bool blank(std::string_view line) {
   });
 }
 
-constexpr std::array<std::pair<const char*, ActionKind>, 20> kActions{{
+constexpr std::array<std::pair<const char*, ActionKind>, 21> kActions{{
     {"CoordinatePut", ActionKind::kCoordinatePut}, {"StoreVersion", ActionKind::kStoreVersion},
     {"CompletePut", ActionKind::kCompletePut},     {"ClientGet", ActionKind::kClientGet},
     {"ReplicaRead", ActionKind::kReplicaRead},     {"CompleteGet", ActionKind::kCompleteGet},
@@ -84,6 +84,7 @@ constexpr std::array<std::pair<const char*, ActionKind>, 20> kActions{{
     {"AckPut", ActionKind::kAckPut},               {"ReplyGet", ActionKind::kReplyGet},
     {"Discard", ActionKind::kDiscard},             {"PutTimeout", ActionKind::kPutTimeout},
     {"GetTimeout", ActionKind::kGetTimeout},       {"PersistPut", ActionKind::kPersistPut},
+    {"ResendPut", ActionKind::kResendPut},
 }};
 
 // Message types and their exact fields besides "type", "to" and "from" (a Store may also have "hint").
@@ -202,7 +203,7 @@ constexpr std::size_t kEntryOverhead = 64;
 struct PutOp {
   NodeIndex node = 0;
   KeyIndex key = 0;
-  TraceDot dot;
+  TraceVersion ver;  // what its Store messages carry (a ResendPut sends it again)
   bool persisted = false;  // its PersistPut came
   bool done = false;
 };
@@ -249,6 +250,7 @@ class Reader {
   void coordinate_put(const json& e, TraceAction* a);
   void store_version(const json& e, TraceAction* a);
   void complete_put(const json& e, TraceAction* a);
+  void resend_put(const json& e, TraceAction* a);
   void client_get(const json& e, TraceAction* a);
   void replica_read(const json& e, TraceAction* a);
   void complete_get(const json& e, TraceAction* a);
@@ -581,13 +583,14 @@ void Reader::coordinate_put(const json& e, TraceAction* a) {
     bad("dot", "the new dot's actor must be the coordinator's, [" + name(n) + ", " + str(epoch_[n]) + "]");
   }
   a->targets = targets(e["targets"], "targets", n);
-  puts_.push_back(PutOp{n, a->key, a->dot, false});
   TraceMessage m;
   m.type = MessageType::kStore;
   m.from = n;
   m.id = a->id;
   m.key = a->key;
   m.ver = TraceVersion{a->dot, a->ctx, a->val};
+  charge(canon_version(*m.ver).size(), "ctx");  // kept with the put for its ResendPut lines
+  puts_.push_back(PutOp{n, a->key, *m.ver});
   for (const auto& t : a->targets) {
     if (t.node == n && !t.hint) continue;
     m.to = t.node;
@@ -647,6 +650,26 @@ std::pair<std::uint64_t, Op*> Reader::started(std::vector<Op>& ops, const json& 
   return {i, &op};
 }
 
+// A put still open sends its version to one more node, with a hint: the Store message goes in flight.
+// Whether `to` is a fallback of the key and `hint` one of its primaries is TLC's check (ImplResendPut).
+void Reader::resend_put(const json& e, TraceAction* a) {
+  need(e, "ResendPut", {"to", "hint"});
+  auto [i, op] = started(puts_, e, "ResendPut", a);
+  running(op->node, "node");
+  if (op->done) bad("id", "put " + str(i) + " completed or timed out already");
+  TraceMessage m;
+  m.type = MessageType::kStore;
+  m.from = op->node;
+  m.to = node(e["to"], "to");
+  if (m.to == op->node) bad("to", "the coordinator " + name(op->node) + " cannot resend to itself");
+  m.hint = node(e["hint"], "hint");
+  m.id = i;
+  m.key = op->key;
+  m.ver = op->ver;
+  a->targets = {TraceTarget{m.to, m.hint}};
+  send(m, "to");
+}
+
 void Reader::complete_put(const json& e, TraceAction* a) {
   need(e, "CompletePut", {"acks"});
   auto [i, op] = started(puts_, e, "CompletePut", a);
@@ -667,7 +690,7 @@ void Reader::complete_put(const json& e, TraceAction* a) {
     m.to = op->node;
     m.from = parsed.from;
     m.id = i;
-    m.dot = op->dot;
+    m.dot = op->ver.dot;
     m.epoch = parsed.epoch;
     consume(m, at("acks", j));
     a->acks.push_back(parsed);
@@ -837,6 +860,7 @@ TraceAction Reader::action(const json& e, std::size_t line) {
     case ActionKind::kCoordinatePut: coordinate_put(e, &a); break;
     case ActionKind::kStoreVersion: store_version(e, &a); break;
     case ActionKind::kCompletePut: complete_put(e, &a); break;
+    case ActionKind::kResendPut: resend_put(e, &a); break;
     case ActionKind::kClientGet: client_get(e, &a); break;
     case ActionKind::kReplicaRead: replica_read(e, &a); break;
     case ActionKind::kCompleteGet: complete_get(e, &a); break;

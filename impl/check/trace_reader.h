@@ -122,6 +122,7 @@ enum class ActionKind {
   kDeliverHint, kDeleteHint, kFlush, kCrash, kRecover, kLoseMessage, kDuplicateMessage,
   // Stuttering steps (no spec effect).
   kAckPut, kReplyGet, kDiscard, kPutTimeout, kGetTimeout,
+  kResendPut,  // added to format version 1 later (spec/trace-format.md): old traces have none
 };
 
 struct TraceAck {    // CompletePut's acks[i]
@@ -144,14 +145,14 @@ struct TraceAction {
   std::size_t line = 0;  // 1-based line number in the trace (the header is line 1)
   ActionKind kind = ActionKind::kFlush;
   NodeIndex node = 0;    // every action but LoseMessage and DuplicateMessage
-  std::uint64_t id = 0;  // CoordinatePut, CompletePut, ClientGet, CompleteGet, ReadRepair, *Timeout
+  std::uint64_t id = 0;  // CoordinatePut, CompletePut, ResendPut, ClientGet, CompleteGet, ReadRepair, *Timeout
   std::string client;    // CoordinatePut, ClientGet
   KeyIndex key = 0;      // CoordinatePut, ClientGet
   std::uint64_t epoch = 0;             // CoordinatePut, ClientGet, Recover
   std::vector<TraceDot> ctx;           // CoordinatePut (sent), CompleteGet (returned)
   std::optional<std::string> val;      // CoordinatePut: nullopt for a delete ("tombstone": true)
   TraceDot dot;                        // CoordinatePut
-  std::vector<TraceTarget> targets;    // CoordinatePut, ClientGet
+  std::vector<TraceTarget> targets;    // CoordinatePut, ClientGet; ResendPut: its one {to, hint}
   std::optional<TraceMessage> msg;     // StoreVersion, ReplicaRead, DeleteHint, LoseMessage,
                                        // DuplicateMessage, AckPut, ReplyGet, Discard
   std::vector<TraceVersion> siblings;  // StoreVersion, CompleteGet, ReadRepair

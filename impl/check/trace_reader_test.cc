@@ -74,7 +74,8 @@ TEST(TraceReader, EveryCommittedTraceReads) {
 }
 
 // A trace with every action of format version 1 (checked by trace_check.py when it was written;
-// PersistPut added when the coordinator's durable write became its own step).
+// PersistPut added when the coordinator's durable write became its own step, ResendPut when a put
+// short of W could go to one more fallback).
 const std::vector<std::string> kGood = {
     R"({"format":"dynamo-trace","version":1,"nodes":["n1","n2","n3"],"keys":[{"key":"k","walk":["n1","n2","n3"]}],"N":2,"R":2,"W":2})",
     R"({"action":"CoordinatePut","id":1,"client":"c","key":"k","node":"n1","epoch":0,"ctx":[],"val":"v1","dot":["n1",0,1],"targets":[{"node":"n1"},{"node":"n3","hint":"n2"}]})",
@@ -102,6 +103,9 @@ const std::vector<std::string> kGood = {
     R"({"action":"ClientGet","id":2,"client":"c","key":"k","node":"n1","epoch":0,"targets":[{"node":"n1"},{"node":"n2"}],"view":[],"note":"ignored"})",
     R"({"action":"GetTimeout","id":2,"node":"n1"})",
     R"({"action":"Flush","node":"n1"})",
+    R"({"action":"CoordinatePut","id":3,"client":"c","key":"k","node":"n1","epoch":0,"ctx":[],"val":"v3","dot":["n1",0,3],"targets":[{"node":"n1"},{"node":"n2"}]})",
+    R"({"action":"ResendPut","id":3,"node":"n1","to":"n3","hint":"n2"})",
+    R"({"action":"StoreVersion","node":"n3","msg":{"type":"Store","to":"n3","from":"n1","id":3,"key":"k","ver":{"dot":["n1",0,3],"ctx":[],"val":"v3"},"hint":"n2"},"siblings":[]})",
 };
 
 std::string join(const std::vector<std::string>& lines) {
@@ -138,7 +142,8 @@ TEST(TraceReader, ReadsEveryActionIntoTypedFields) {
       ActionKind::kDuplicateMessage, ActionKind::kReplyGet, ActionKind::kCompleteGet, ActionKind::kDiscard,
       ActionKind::kReadRepair, ActionKind::kStoreVersion, ActionKind::kCrash, ActionKind::kRecover,
       ActionKind::kCoordinatePut, ActionKind::kStoreVersion, ActionKind::kAckPut, ActionKind::kLoseMessage,
-      ActionKind::kPutTimeout, ActionKind::kClientGet, ActionKind::kGetTimeout, ActionKind::kFlush};
+      ActionKind::kPutTimeout, ActionKind::kClientGet, ActionKind::kGetTimeout, ActionKind::kFlush,
+      ActionKind::kCoordinatePut, ActionKind::kResendPut, ActionKind::kStoreVersion};
   for (std::size_t i = 0; i < kinds.size(); ++i) EXPECT_EQ(t.actions[i].kind, kinds[i]) << "line " << i + 2;
 
   const TraceAction& put = t.actions[0];
@@ -175,6 +180,13 @@ TEST(TraceReader, ReadsEveryActionIntoTypedFields) {
   EXPECT_FALSE(del.val.has_value());  // a tombstone
   EXPECT_EQ(del.ctx, (std::vector<TraceDot>{{0, 0, 1}}));
   EXPECT_EQ(t.actions[19].msg->epoch, 1u);
+  const TraceAction& resend = t.actions[26];
+  EXPECT_EQ(resend.id, 3u);
+  EXPECT_EQ(resend.node, 0u);
+  ASSERT_EQ(resend.targets.size(), 1u);
+  EXPECT_EQ(resend.targets[0].node, 2u);
+  EXPECT_EQ(resend.targets[0].hint, std::optional<NodeIndex>(1));
+  EXPECT_EQ(t.actions[27].msg->hint, std::optional<NodeIndex>(1));  // the resent Store was in flight
   EXPECT_EQ(action_name(ActionKind::kDuplicateMessage), std::string("DuplicateMessage"));
   EXPECT_EQ(message_type_name(MessageType::kReadReply), std::string("ReadReply"));
 }
@@ -199,6 +211,8 @@ std::vector<Broken> broken_traces() {
   unpersisted.erase(unpersisted.begin() + 3);  // no PersistPut before put 1's CompletePut
   std::vector<std::string> persisted_twice = kGood;
   persisted_twice.insert(persisted_twice.begin() + 4, kGood[3]);
+  std::vector<std::string> resent_late = kGood;
+  resent_late.push_back(R"({"action":"ResendPut","id":2,"node":"n1","to":"n3","hint":"n2"})");
   std::vector<std::string> unsent = kGood;
   unsent.erase(unsent.begin() + 2);  // no StoreVersion: CompletePut's ack was never sent
   return {
@@ -237,6 +251,11 @@ std::vector<Broken> broken_traces() {
       {"empty_key", edit(1, R"("key":"k")", R"("key":"")"), 1, "field \"keys[0]\""},
       {"empty_node", edit(1, R"("nodes":["n1","n2","n3"])", R"("nodes":["n1","n2","n3",""])"), 1, "field \"nodes\""},
       {"empty_client", edit(2, R"("client":"c")", R"("client":"")"), 2, "field \"client\""},
+      {"resend_after_timeout", join(resent_late), kGood.size() + 1, "field \"id\": put 2 completed or timed out already"},
+      {"resend_to_the_coordinator", edit(28, R"("to":"n3")", R"("to":"n1")"), 28, "field \"to\""},
+      {"resend_by_another_node", edit(28, R"("node":"n1")", R"("node":"n2")"), 28, "field \"node\": put 3 is coordinated by"},
+      {"resend_without_hint", edit(28, R"(,"hint":"n2")", ""), 28, "field \"hint\": missing"},
+      {"resent_store_not_as_sent", edit(29, R"("hint":"n2")", R"("hint":"n3")"), 29, "field \"msg\""},
   };
 }
 

@@ -7,7 +7,8 @@ Checks, per trace: every line is a JSON object; the first is the header; every o
 known action and has its required fields with the right JSON types; nodes and keys are the header's;
 ids are consistent (put and get ids count 1, 2, 3 in order; a completion, repair, timeout or
 PersistPut names an operation that was started, by its coordinator; a put has at most one PersistPut,
-before its CompletePut, and completes only after it); epochs count from 0 and grow by one at each Recover;
+before its CompletePut, and completes only after it; a ResendPut names an open put, by its
+coordinator, to another node); epochs count from 0 and grow by one at each Recover;
 every message a line acts on was sent before and is still in flight (a message is sent by the line
 that the spec says sends it, and consumed by the line that receives, drops or counts it); a node acts
 only while it is up. Whether each step is one the spec allows (counters, siblings, quorums) is TLC's
@@ -35,7 +36,7 @@ def is_int(x):
 class Trace:
     def __init__(self, header):
         self.header(header)
-        self.puts = {}      # put id -> {"node", "key", "dot", "persisted", "done"}
+        self.puts = {}      # put id -> {"node", "key", "dot", "ver", "persisted", "done"}
         self.gets = {}      # get id -> {"node", "key", "done", "siblings"}
         self.epoch = {n: 0 for n in self.nodes}
         self.up = {n: True for n in self.nodes}
@@ -256,8 +257,8 @@ class Trace:
         self.targets(e["targets"], "targets", n)
         ver = {"dot": d, "ctx": e["ctx"]}
         ver.update({"val": e["val"]} if "val" in e else {"tombstone": True})
-        # persisted: its PersistPut came; done: it completed or timed out.
-        self.puts[e["id"]] = {"node": n, "key": k, "dot": d, "persisted": False, "done": False}
+        # persisted: its PersistPut came; done: it completed or timed out; ver: for ResendPut.
+        self.puts[e["id"]] = {"node": n, "key": k, "dot": d, "ver": ver, "persisted": False, "done": False}
         for t in e["targets"]:
             if t == {"node": n}:
                 continue
@@ -323,6 +324,24 @@ class Trace:
         if op["persisted"]:
             fail(f"PersistPut: put {i} was persisted already")
         op["persisted"] = True
+
+    def do_ResendPut(self, e):
+        # The coordinator sends an open put's version once more, to a fallback ("to") hinted for a
+        # primary that did not answer ("hint"): the same Store message CoordinatePut sends to a hinted
+        # target. Whether "to" is a fallback of the key and "hint" one of its primaries (other than
+        # the coordinator), and whether the put asked "to" before (a target or an earlier resend), is TLC's job
+        # (ImplResendPut), as for CoordinatePut's targets.
+        self.need(e, ("to", "hint"))
+        i, op = self.started(self.puts, e, "ResendPut")    # needs "node" and "id"
+        self.running(op["node"], "ResendPut")
+        if op["done"]:
+            fail(f"ResendPut: put {i} completed or timed out already")
+        to = self.node(e["to"], "to")
+        if to == op["node"]:
+            fail(f"ResendPut: the coordinator {to!r} cannot resend to itself")
+        hint = self.node(e["hint"], "hint")
+        self.send({"type": "Store", "to": to, "from": op["node"], "id": i, "key": op["key"],
+                   "ver": op["ver"], "hint": hint})
 
     def do_ClientGet(self, e):
         self.need(e, ("client", "key", "node", "epoch", "id", "targets", "view"))

@@ -18,6 +18,14 @@ sample: 4 nodes n1..n4, keys k1 (walk n1 n2 n3 n4) and k2 (walk n3 n4 n1 n2), N=
   sample_all_quorum.ndjson   N=R=W=3 on 3 nodes: AckPut and ReplyGet lines (the ack and the reply
                              before the last one needed), then CompletePut / CompleteGet; the put's
                              PersistPut comes last, after both replicas stored the version.
+  sample_resend.ndjson       4 nodes, N=3 R=2 W=3: replica n3 crashes before storing put 1, so the
+                             coordinator resends the version to fallback n4 hinted for n3
+                             (ResendPut); n4 keeps the hint, and CompletePut counts n4's
+                             acknowledgement beside n2's. n3 recovers, stores the first Store late
+                             (its ack is discarded) and gets the hint handed off.
+  sample_resend_altered.ndjson  the same put resent to n2, a primary, not a fallback (n2 stores it
+                             as a hint, the put times out): well-formed, but not an ImplResendPut,
+                             so TLC must reject it at that ResendPut (line 7).
 Standard library only.
 """
 import json
@@ -118,10 +126,18 @@ class Model:
             m["hint"] = tgt["hint"]
         return m
 
-    def store(self, i, n):
-        """StoreVersion at n of put i's Store message."""
+    def resend(self, i, to, hint):
+        """ResendPut: put i's coordinator sends the version to `to`, hinted for `hint`."""
         op = self.puts[i]
-        m = self.store_msg_of(i, n)
+        assert self.up[op["node"]]
+        self.emit(action="ResendPut", node=op["node"], id=i, to=to, hint=hint)
+        return {"type": "Store", "to": to, "from": op["node"], "id": i, "key": op["key"],
+                "ver": ver_json(op["ver"]), "hint": hint}
+
+    def store(self, i, n, m=None):
+        """StoreVersion at n of put i's Store message (m: that message, if a ResendPut sent it)."""
+        op = self.puts[i]
+        m = m or self.store_msg_of(i, n)
         k, v = op["key"], op["ver"]
         if "hint" in m:
             self.hints[n].add((m["hint"], k, v))
@@ -290,6 +306,32 @@ def scenario_all():
     return s.lines
 
 
+def scenario_resend(to="n4"):
+    """ResendPut: n3 does not answer put 1 (it crashed before storing it), so n1 resends the version
+    to fallback n4 hinted for n3; W=3 needs n4's acknowledgement beside n2's. to="n2" (a primary)
+    gives the altered trace, which TLC must reject at the ResendPut line."""
+    s = Model(["n1", "n2", "n3", "n4"], {"k1": ["n1", "n2", "n3", "n4"]}, 3, 2, 3)
+    p = s.put("c1", "k1", "n1", "a")                     # targets n1, n2, n3: all up
+    s.persist(p)
+    ack_n2 = s.store(p, "n2")
+    s.crash("n3")                                         # n3 never answers; its Store waits
+    s.emit(action="AckPut", node="n1", msg=ack_n2)
+    m = s.resend(p, to, "n3")
+    s.store(p, to, m)                                     # n4 keeps it as a hint for n3
+    if to != "n4":                                        # altered: no second distinct ack
+        s.emit(action="PutTimeout", id=p, node="n1")
+        return s.lines
+    s.complete_put(p, [("n2", 0), ("n4", 0)])
+    s.recover("n3")
+    late = s.store(p, "n3")                               # the first Store, stored late (epoch 1)
+    s.emit(action="Discard", node="n1", msg=late)
+    v = s.puts[p]["ver"]
+    handoff = s.deliver_hint("n4", "n3", "k1", v)
+    hack = s.store_handoff(handoff, v)
+    s.delete_hint(hack, v)
+    return s.lines
+
+
 def write(path, lines):
     with open(path, "w", encoding="utf-8") as f:
         for line in lines:
@@ -305,7 +347,10 @@ def main(argv):
     # check still passes); MakeVersion gives counter 2.
     text = json.dumps(lines, separators=(",", ":")).replace('["n1",0,2]', '["n1",0,7]')
     write(os.path.join(out, "sample_altered_dot.ndjson"), json.loads(text))
-    print(f"wrote sample.ndjson ({len(lines)} lines), sample_altered_dot.ndjson, sample_all_quorum.ndjson in {out}")
+    write(os.path.join(out, "sample_resend.ndjson"), scenario_resend())
+    write(os.path.join(out, "sample_resend_altered.ndjson"), scenario_resend(to="n2"))
+    print(f"wrote sample.ndjson ({len(lines)} lines), sample_altered_dot.ndjson, sample_all_quorum.ndjson,"
+          f" sample_resend.ndjson, sample_resend_altered.ndjson in {out}")
 
 
 if __name__ == "__main__":
