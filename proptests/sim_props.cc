@@ -41,6 +41,7 @@ class PrintCounts : public testing::Environment {
         EXPECT_GT(no_lost_writes_totals.counts.writes_acknowledged, 0u);
         EXPECT_GT(no_lost_writes_totals.counts.crashes, 0u) << "the schedules injected no crash";
         EXPECT_GT(no_lost_writes_totals.counts.hinted_stores, 0u) << "no fallback ever kept a hint";
+        EXPECT_GT(no_lost_writes_totals.counts.resent_puts, 0u) << "no put was ever resent to a fallback";
         const auto& c = no_lost_writes_totals.counts;
         EXPECT_GT(c.joins, 0u) << "the schedules joined no node";
         EXPECT_GT(c.leaves, 0u) << "the schedules made no node leave";

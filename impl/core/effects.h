@@ -143,6 +143,7 @@ enum class SpecAction {
   kAckPut,         // one acknowledgement counted, before the W-th (folded into CompletePut by the spec)
   kCompletePut,    // the W-th acknowledgement: the client is answered
   kPutTimeout,     // the coordinator gave up on a put (the client is told "unknown")
+  kResendPut,      // a put still short of W sent its version to one more fallback, hinted for a silent primary
   kClientGet,      // the coordinator read itself and asked the other targets
   kReplicaRead,    // a replica answered a Read
   kCompleteGet,    // the R-th reply: the client is answered
@@ -162,8 +163,8 @@ struct SpecTarget {
 struct SpecStep {
   SpecAction action = SpecAction::kCoordinatePut;
   std::string node;                 // the node that acted
-  std::string client;               // CoordinatePut, ClientGet: the client served
-  std::uint64_t request_id = 0;     // CoordinatePut, ClientGet: the client's request id
+  std::string client;               // CoordinatePut, ResendPut, ClientGet: the client served
+  std::uint64_t request_id = 0;     // CoordinatePut, ResendPut, ClientGet: the client's request id
   std::uint64_t op_id = 0;          // put id or get id (the coordinator's); hint sequence for hints
   std::string key;                  // storage key
   std::string message;              // StoreVersion: "Store", "Repair" or "Handoff"
@@ -171,7 +172,7 @@ struct SpecStep {
   std::string hint;                 // StoreVersion of a hinted Store, DeliverHint: the hint's target
   std::vector<Version> versions;    // the version(s) made, stored, sent or returned
   CausalContext context;            // CoordinatePut: the client's context
-  std::vector<SpecTarget> targets;  // CoordinatePut, ClientGet: the sloppy list used
+  std::vector<SpecTarget> targets;  // CoordinatePut, ClientGet: the sloppy list used; ResendPut: the new target
   std::vector<std::pair<std::string, std::uint64_t>> acks;  // CompletePut: acking nodes and epochs
   std::vector<std::pair<std::string, std::vector<Version>>> replies;  // CompleteGet: node -> view
   std::vector<std::string> to;      // ReadRepair: the stale replicas

@@ -31,6 +31,7 @@ const char* spec_action_name(SpecAction action) {
     case SpecAction::kAckPut: return "AckPut";
     case SpecAction::kCompletePut: return "CompletePut";
     case SpecAction::kPutTimeout: return "PutTimeout";
+    case SpecAction::kResendPut: return "ResendPut";
     case SpecAction::kClientGet: return "ClientGet";
     case SpecAction::kReplicaRead: return "ReplicaRead";
     case SpecAction::kCompleteGet: return "CompleteGet";

@@ -203,6 +203,7 @@ class Node {
   void on_put_read(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome);
   void persist_put(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome);
   void send_put(Effects& out, std::uint64_t put_id, PutOp& op);
+  void resend_put(Effects& out, std::uint64_t put_id, PutOp& op);
   void ack_put(Effects& out, const std::string& from, const StoreAck& ack);
   void complete_put(Effects& out, std::uint64_t put_id);
   void answer_put(Effects& out, PutOp& op, ReplyStatus status, std::string message);

@@ -37,6 +37,9 @@ Status validate(const NodeConfig& config) {
   for (auto ticks : {t.request_timeout, t.suspect_for, t.hint_scan_every, t.handoff_timeout, t.flush_every,
                      t.anti_entropy_every, t.reap_settle})
     if (ticks < 1) return Error{"every timing must be at least 1 tick"};
+  if (t.resend_after >= t.request_timeout)
+    return Error{"resend_after (" + std::to_string(t.resend_after) + " ticks) must be below request_timeout (" +
+                 std::to_string(t.request_timeout) + "): a put would time out before it resends; 0 turns resending off"};
   const auto& l = config.limits;
   for (auto limit : {l.max_pending_hints_per_target, l.max_requests_in_flight, l.handoffs_per_scan,
                      l.anti_entropy_keys_per_round, l.merkle_exchanges_per_round})

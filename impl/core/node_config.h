@@ -13,7 +13,8 @@
 //   2. store names are unique, match [A-Za-z0-9_-]{1,64}, and one is "default";
 //   3. every store's quorum passes validate(quorum, members) and its value limit is in
 //      [1, limits::kMaxValueBytes];
-//   4. every timing is >= 1 tick and every limit >= 1.
+//   4. every timing is >= 1 tick (resend_after may be 0: off) and every limit >= 1; resend_after is
+//      below request_timeout.
 #pragma once
 
 #include <cstddef>
@@ -55,6 +56,10 @@ struct StoreConfig {
 
 struct NodeTiming {
   std::uint32_t request_timeout = 40;    // a put or get not answered by then fails (never silently)
+  // A put still short of W this long after it sent its version sends it to one more fallback for each
+  // target that has not answered, hinted for that target's primary (paper §4.6), and suspects the
+  // target; 0 never resends. Below request_timeout, so that the fallback's answer can still count.
+  std::uint32_t resend_after = 20;
   std::uint32_t suspect_for = 60;        // a node that did not answer is skipped this long, then retried
   std::uint32_t hint_scan_every = 10;    // the periodic hint scan that delivers hints
   std::uint32_t handoff_timeout = 30;    // a handoff not acknowledged by then is retried at a later scan

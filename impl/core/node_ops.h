@@ -1,8 +1,10 @@
 // node_ops.h: the coordinator's records of the puts and gets it runs (private to the node core).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -38,9 +40,16 @@ struct Node::PutOp : CoordinatedOp {
   bool answered = false;  // the client has its reply (a timeout while the write was in flight)
   bool persisted = false;  // the coordinator's own durable write completed (spec: PersistPut)
   Version version;
-  std::vector<SpecTarget> targets;  // every replica but the coordinator
+  std::vector<SpecTarget> targets;  // every replica but the coordinator, and the fallbacks resent to
   std::vector<std::pair<std::string, std::uint64_t>> acks;  // node, epoch; the coordinator's once persisted
   std::set<std::string> refused;
+  std::optional<std::uint64_t> sent_at;  // the tick the version went to the targets (send_put)
+  bool resent = false;                   // resend_put ran (once per put)
+
+  bool answered_by(const std::string& node) const {
+    return refused.contains(node) ||
+           std::any_of(acks.begin(), acks.end(), [&](const auto& a) { return a.first == node; });
+  }
 };
 
 struct Node::GetOp : CoordinatedOp {

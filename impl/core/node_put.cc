@@ -1,5 +1,8 @@
-// The coordinator's side of a put or delete (tla/Dynamo.tla: CoordinatePut, CompletePut).
+// The coordinator's side of a put or delete (tla/Dynamo.tla: CoordinatePut, PersistPut, CompletePut,
+// ResendPut).
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <utility>
 
 #include "impl/core/check.h"
@@ -126,6 +129,62 @@ void Node::send_put(Effects& out, std::uint64_t put_id, PutOp& op) {
                                                        op.version, target.hint}});
     op.targets.push_back(std::move(target));
   }
+  op.sent_at = now_;
+}
+
+// Spec ResendPut (paper §4.6: a write meant for an unreachable node goes to the next healthy one):
+// resend_after ticks after the version went out, each target that has not answered is suspected, and
+// the version goes to one more fallback for it, hinted for the primary that target stood for. A
+// fallback is a node past the key's preference list, in walk order, the primary's data centre first
+// (as in the sloppy list), not suspected and not asked before. The fallback's acknowledgement counts
+// toward W like any target's; it hands the version to the primary once that answers again.
+void Node::resend_put(Effects& out, std::uint64_t put_id, PutOp& op) {
+  op.resent = true;
+  const int n = op.store->quorum.n;
+  const std::vector<std::string> order = config_.ring->full_order(partition_of(op.request.key));
+  std::set<std::string> asked{config_.id};
+  for (const auto& t : op.targets) asked.insert(t.node);
+  std::vector<SpecTarget> silent;
+  for (const auto& t : op.targets)
+    if (!op.answered_by(t.node)) silent.push_back(t);
+  for (const auto& t : silent) suspect(t.node);
+  const std::set<std::string> down = suspects();
+  auto dc_of = [&](const std::string& node) -> std::optional<std::string> {
+    const auto index = config_.ring->index_of(node);
+    if (!index) return std::nullopt;
+    return config_.ring->members()[*index].dc;
+  };
+  for (const auto& t : silent) {
+    const std::string& primary = t.hint.empty() ? t.node : t.hint;
+    const std::optional<std::string> home = dc_of(primary);
+    std::optional<std::string> fallback;
+    for (bool same_dc : {true, false}) {
+      for (std::size_t i = static_cast<std::size_t>(n); i < order.size() && !fallback; ++i) {
+        const std::string& node = order[i];
+#ifdef DYNAMO_MUTANT_RESEND_TO_SUSPECT
+        const bool healthy = true;  // MUTANT: a suspected node may be the fallback
+#else
+        const bool healthy = !down.contains(node);
+#endif
+        if (healthy && !asked.contains(node) && (!same_dc || dc_of(node) == home)) fallback = node;
+      }
+      if (fallback) break;
+    }
+    if (!fallback) continue;  // no healthy node left: the put waits for the targets it has
+    asked.insert(*fallback);
+#ifdef DYNAMO_MUTANT_RESEND_WITHOUT_HINT
+    SpecTarget extra{*fallback, ""};  // MUTANT: the fallback keeps the version as if it were a primary
+#else
+    SpecTarget extra{*fallback, primary};
+#endif
+    if (SpecStep* step = record_step(out, SpecAction::kResendPut, put_id, op.key)) {
+      step->client = op.client;
+      step->request_id = op.request.request_id;
+      step->targets = {extra};
+    }
+    out.sends.push_back(Send{extra.node, StoreRequest{put_id, op.store->name, op.request.key, op.version, extra.hint}});
+    op.targets.push_back(std::move(extra));
+  }
 }
 
 void Node::persist_put(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome) {
@@ -223,9 +282,12 @@ void Node::complete_put(Effects& out, std::uint64_t put_id) {
 }
 
 void Node::expire_puts(Effects& out) {
+  const std::uint32_t resend_after = config_.timing.resend_after;
   for (auto it = puts_.begin(); it != puts_.end();) {
     PutOp& op = *it->second;
     if (op.deadline > now_ || op.answered) {
+      if (!op.answered && resend_after > 0 && !op.resent && op.sent_at && now_ >= *op.sent_at + resend_after)
+        resend_put(out, it->first, op);
       ++it;
       continue;
     }
@@ -246,10 +308,8 @@ void Node::expire_puts(Effects& out) {
         ++it;
         continue;
       case PutOp::Phase::kWaiting: {
-        const std::string silent = suspect_silent(op.targets, [&](const std::string& node) {
-          return op.refused.contains(node) ||
-                 std::any_of(op.acks.begin(), op.acks.end(), [&](const auto& a) { return a.first == node; });
-        });
+        const std::string silent =
+            suspect_silent(op.targets, [&](const std::string& node) { return op.answered_by(node); });
         answer_put(out, op, ReplyStatus::kUnknown,
                    "W=" + std::to_string(op.w) + " not reached within " + std::to_string(config_.timing.request_timeout) +
                        " ticks (" + std::to_string(op.acks.size()) + " stored; no answer from" + silent +

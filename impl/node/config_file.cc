@@ -529,8 +529,8 @@ Status read_timing(const Reader& in, const toml::table& root, NodeFileConfig& co
   if (!timing.value()) return {};
   const toml::table& t = *timing.value();
   if (Status s = in.known_keys(t, "timing",
-                               {"tick_ms", "request_timeout", "suspect_for", "hint_scan_every", "handoff_timeout",
-                                "flush_every", "anti_entropy_every", "reap_settle", "reap_grace_ms"});
+                               {"tick_ms", "request_timeout", "resend_after", "suspect_for", "hint_scan_every",
+                                "handoff_timeout", "flush_every", "anti_entropy_every", "reap_settle", "reap_grace_ms"});
       !s.ok())
     return s;
   if (Status s = in.integer(t, "tick_ms", "timing.tick_ms", 1, kMaxTickMs, config.tick_ms); !s.ok()) return s;
@@ -544,6 +544,17 @@ Status read_timing(const Reader& in, const toml::table& root, NodeFileConfig& co
                             {"anti_entropy_every", &n.anti_entropy_every},
                             {"reap_settle", &n.reap_settle}})
     if (Status s = in.integer(t, key, "timing." + std::string(key), 1, kMaxTicks, *field); !s.ok()) return s;
+  // 0 turns resending off. Left out, it is the default or half the request timeout, whichever is
+  // shorter, so a short request_timeout alone stays a valid file.
+  if (const toml::node* given = t.get("resend_after")) {
+    if (Status s = in.integer(t, "resend_after", "timing.resend_after", 0, kMaxTicks, n.resend_after); !s.ok()) return s;
+    if (n.resend_after >= n.request_timeout)
+      return in.fail(*given, "timing.resend_after",
+                     "must be below timing.request_timeout (" + std::to_string(n.request_timeout) +
+                         "): a put would time out before it resends; write a smaller value, or 0 to never resend");
+  } else {
+    n.resend_after = std::min(n.resend_after, n.request_timeout / 2);
+  }
   // Milliseconds, not ticks; 0 turns reaping off (docs/reaping.md). At most a year.
   if (Status s = in.integer(t, "reap_grace_ms", "timing.reap_grace_ms", 0, Int{365} * 24 * 3600 * 1000, n.reap_grace_ms);
       !s.ok())
@@ -856,6 +867,7 @@ std::string render_node_config(const NodeFileConfig& config) {
   out << "\n[timing]\n"
       << "tick_ms = " << config.tick_ms << "\n"
       << "request_timeout = " << t.request_timeout << "\n"
+      << "resend_after = " << t.resend_after << "\n"
       << "suspect_for = " << t.suspect_for << "\n"
       << "hint_scan_every = " << t.hint_scan_every << "\n"
       << "handoff_timeout = " << t.handoff_timeout << "\n"

@@ -43,7 +43,7 @@ bool same(const net::MemberAddress& a, const net::MemberAddress& b) {
       return ::testing::AssertionFailure() << "store " << i << " differs";
   }
   const auto &t = a.timing, &u = b.timing;
-  if (t.request_timeout != u.request_timeout || t.suspect_for != u.suspect_for ||
+  if (t.request_timeout != u.request_timeout || t.resend_after != u.resend_after || t.suspect_for != u.suspect_for ||
       t.hint_scan_every != u.hint_scan_every || t.handoff_timeout != u.handoff_timeout ||
       t.flush_every != u.flush_every || t.anti_entropy_every != u.anti_entropy_every ||
       t.reap_grace_ms != u.reap_grace_ms || t.reap_settle != u.reap_settle)
@@ -200,6 +200,7 @@ TEST(ConfigFile, ReadsEveryKey) {
   EXPECT_FALSE(c.stores[1].overlap_coordinator_write);  // the default
   EXPECT_EQ(c.tick_ms, 20u);
   EXPECT_EQ(c.timing.request_timeout, 50u);
+  EXPECT_EQ(c.timing.resend_after, 20u);  // left out: the default, which is below half of 50
   EXPECT_EQ(c.timing.suspect_for, 70u);
   EXPECT_EQ(c.timing.hint_scan_every, 11u);
   EXPECT_EQ(c.timing.handoff_timeout, 31u);
@@ -209,6 +210,23 @@ TEST(ConfigFile, ReadsEveryKey) {
   EXPECT_EQ(c.limits.max_requests_in_flight, 600u);
   EXPECT_EQ(c.limits.handoffs_per_scan, 7u);
   EXPECT_EQ(c.limits.anti_entropy_keys_per_round, 8u);
+}
+
+TEST(ConfigFile, ResendAfterIsBelowTheRequestTimeoutOrOff) {
+  auto explicit_value = parse_node_config(good_with("request_timeout = 50", "request_timeout = 50\nresend_after = 49"), "node.toml");
+  ASSERT_TRUE(explicit_value.ok()) << explicit_value.error().message;
+  EXPECT_EQ(explicit_value.value().timing.resend_after, 49u);
+  auto off = parse_node_config(good_with("request_timeout = 50", "request_timeout = 50\nresend_after = 0"), "node.toml");
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off.value().timing.resend_after, 0u);
+  // Left out beside a short request timeout: half of it, so the file stays valid.
+  auto short_timeout = parse_node_config(good_with("request_timeout = 50", "request_timeout = 9"), "node.toml");
+  ASSERT_TRUE(short_timeout.ok()) << short_timeout.error().message;
+  EXPECT_EQ(short_timeout.value().timing.resend_after, 4u);
+  EXPECT_CONFIG_ERROR(good_with("request_timeout = 50", "request_timeout = 50\nresend_after = 50"),
+                      "node.toml:55: timing.resend_after:", "must be below timing.request_timeout (50)");
+  EXPECT_CONFIG_ERROR(good_with("request_timeout = 50", "request_timeout = 50\nresend_after = -1"),
+                      "node.toml:55: timing.resend_after:", "-1 is outside 0..4294967295");
 }
 
 TEST(ConfigFile, MinimalFileTakesTheDefaults) {
@@ -732,7 +750,7 @@ TEST(ConfigFileRender, RoundTripsEveryFieldAwayFromItsDefault) {
   c.partitions = 4096;
   c.tick_ms = 1;
   c.data_dir = "C:\\dynamo \"quoted\"\tdir\x01\x7f/é";
-  c.timing = {1, 2, 3, 4, 5, 4294967295u};
+  c.timing = {2, 1, 3, 4, 5, 6, 4294967295u};  // resend_after (1) below request_timeout (2)
   c.limits = {1, 2, 3, 9223372036854775807u};
   StoreConfig a;
   a.name = "zeta";

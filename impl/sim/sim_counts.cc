@@ -20,6 +20,7 @@ void add_counts(SimCounts& total, const SimCounts& run) {
   total.messages_lost += run.messages_lost;
   total.messages_duplicated += run.messages_duplicated;
   total.hinted_stores += run.hinted_stores;
+  total.resent_puts += run.resent_puts;
   total.handoffs += run.handoffs;
   total.read_repairs += run.read_repairs;
   total.ticks_to_converge = std::max(total.ticks_to_converge, run.ticks_to_converge);
@@ -40,14 +41,14 @@ std::string describe_counts(const SimCounts& c) {
   std::snprintf(line, sizeof line,
                 "%llu operations: %llu writes acknowledged, %llu unknown, %llu failed; %llu reads ok (%llu with "
                 "siblings, at most %llu); faults: %llu crashes, %llu partitions, %llu messages lost, %llu duplicated; "
-                "%llu hinted stores, %llu handoffs, %llu read repairs; slowest convergence %llu ticks; quorum "
+                "%llu hinted stores (%llu resent), %llu handoffs, %llu read repairs; slowest convergence %llu ticks; quorum "
                 "overlap: %llu checks, %llu stale reads",
                 (unsigned long long)c.operations, (unsigned long long)c.writes_acknowledged,
                 (unsigned long long)c.writes_unknown, (unsigned long long)c.writes_failed,
                 (unsigned long long)c.reads_ok, (unsigned long long)c.reads_with_siblings,
                 (unsigned long long)c.max_siblings, (unsigned long long)c.crashes, (unsigned long long)c.partitions,
                 (unsigned long long)c.messages_lost, (unsigned long long)c.messages_duplicated,
-                (unsigned long long)c.hinted_stores, (unsigned long long)c.handoffs,
+                (unsigned long long)c.hinted_stores, (unsigned long long)c.resent_puts, (unsigned long long)c.handoffs,
                 (unsigned long long)c.read_repairs, (unsigned long long)c.ticks_to_converge,
                 (unsigned long long)c.overlap_checked, (unsigned long long)c.stale_reads);
   std::string out = line;

@@ -46,6 +46,7 @@ void Cluster::boot(NodeSlot& slot, bool restart) {
   // Anti-entropy is not in trace format 1 (spec/trace-format.md): traced runs go without it.
   if (options_.trace) config.timing.anti_entropy_every = UINT32_MAX;
   config.timing.request_timeout = 8 * schedule_.max_delay + 8;
+  config.timing.resend_after = 4 * schedule_.max_delay + 4;  // two round trips' worth of delays
   config.timing.handoff_timeout = 4 * schedule_.max_delay + 4;
   // Reaping (docs/reaping.md) with a small grace: a tombstone 30 ticks old (the simulator's dots are
   // stamped 10 ms per tick) may go; the two rounds of questions are a request timeout apart (longer
@@ -169,6 +170,12 @@ void Cluster::record_step(NodeSlot& slot, const SpecStep& step) {
       for (const auto& t : step.targets)
         if (!t.hint.empty()) used_fallback_.insert(op->second);
       write_of_dot_[{step.key, v.dot}] = v.is_tombstone() ? check::WriteId{true, op->second} : check::WriteId{false, *v.value};
+      break;
+    }
+    case SpecAction::kResendPut: {
+      ++result_.counts.resent_puts;
+      auto op = op_of_request_.find({step.client, step.request_id});
+      if (op != op_of_request_.end()) used_fallback_.insert(op->second);  // quorum overlap no longer promised
       break;
     }
     case SpecAction::kPersistPut:

@@ -154,6 +154,10 @@ void Cluster::trace_step(const NodeSlot& slot, const SpecStep& step) {
     case SpecAction::kPutTimeout:
       line["id"] = spec_put_id_.at({step.node, step.op_id});
       break;
+    case SpecAction::kResendPut:
+      line.update({{"id", spec_put_id_.at({step.node, step.op_id})}, {"to", step.targets.front().node},
+                   {"hint", step.targets.front().hint}});
+      break;
     case SpecAction::kClientGet: {
       const std::uint64_t id = next_spec_get_++;
       spec_get_id_[{step.node, step.op_id}] = id;

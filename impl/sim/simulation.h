@@ -38,6 +38,7 @@ struct SimCounts {
   std::uint64_t messages_lost = 0;
   std::uint64_t messages_duplicated = 0;
   std::uint64_t hinted_stores = 0;        // versions a fallback kept for a down primary
+  std::uint64_t resent_puts = 0;          // versions a coordinator sent to one more fallback (ResendPut)
   std::uint64_t handoffs = 0;             // hints delivered home
   std::uint64_t read_repairs = 0;
   std::uint64_t ticks_to_converge = 0;    // in the liveness phase
