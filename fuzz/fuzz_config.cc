@@ -43,7 +43,7 @@ bool equal(const NodeFileConfig& a, const NodeFileConfig& b) {
   }
   const auto &t = a.timing, &u = b.timing;
   const auto &l = a.limits, &m = b.limits;
-  return t.request_timeout == u.request_timeout && t.suspect_for == u.suspect_for &&
+  return t.request_timeout == u.request_timeout && t.resend_after == u.resend_after && t.suspect_for == u.suspect_for &&
          t.hint_scan_every == u.hint_scan_every && t.handoff_timeout == u.handoff_timeout &&
          t.flush_every == u.flush_every && t.anti_entropy_every == u.anti_entropy_every &&
          l.max_pending_hints_per_target == m.max_pending_hints_per_target &&

@@ -5,7 +5,10 @@
 //    that fallback's acknowledgement completes the put (mutant RESEND_WITHOUT_HINT);
 //  - a fallback the coordinator suspects is skipped (mutant RESEND_TO_SUSPECT);
 //  - not before resend_after, at most once per put, never for a target that answered (even "no"),
-//    never with resend_after = 0, and a resend_after that could never fire is a config error.
+//    never with resend_after = 0, and a resend_after that could never fire is a config error;
+//  - not once W is reached counting the coordinator's own write under way, nor after a ring change;
+//  - a node answers "not sure" to a reap question while a put of the key may still resend
+//    (mutant REAP_IGNORES_OPEN_PUT).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -24,7 +27,7 @@ const std::string kKey = "k";
 
 // One coordinator of kKey in a ring of kNodes, N = 3; every storage op completes at once.
 struct Coordinator {
-  explicit Coordinator(std::uint32_t resend_after = 5) {
+  explicit Coordinator(std::uint32_t resend_after = 5, bool overlap = false) {
     ring = testing::one_dc_ring(1, kNodes, 16);
     order = ring->full_order(ring->partition_of_key(kKey));
     NodeConfig config;
@@ -33,6 +36,7 @@ struct Coordinator {
     config.timing.request_timeout = 20;
     config.timing.suspect_for = 60;
     config.timing.resend_after = resend_after;
+    config.stores[0].overlap_coordinator_write = overlap;
     node.emplace(Node::create(config).value());
     run(node->start());
   }
@@ -42,20 +46,29 @@ struct Coordinator {
     while (!work.empty()) {
       Effects e = std::move(work.back());
       work.pop_back();
-      for (auto& op : e.storage) work.push_back(node->on_storage_done(op.token, store::execute(storage, op.request)));
-      for (auto& s : e.sends)
+      for (auto& op : e.storage) {
+        const auto* put = std::get_if<PutState>(&op.request);
+        if (hold_durable && put != nullptr && put->durability == Durability::kDurable) {
+          held.push_back(op);
+          continue;
+        }
+        work.push_back(node->on_storage_done(op.token, store::execute(storage, op.request)));
+      }
+      for (auto& s : e.sends) {
         if (const auto* r = std::get_if<StoreRequest>(&s.message)) stores.push_back({s.to, *r});
+        if (const auto* r = std::get_if<ReapReply>(&s.message)) reap_replies.push_back(*r);
+      }
       for (auto& r : e.replies) replies.push_back(r.reply);
     }
   }
   void tick(int times = 1) {
     for (int i = 0; i < times; ++i) run(node->on_tick(0));
   }
-  // A put of kKey needing w acknowledgements (the coordinator's own included).
-  void put(std::uint64_t id, int w) {
+  // A put (or delete) of kKey needing w acknowledgements (the coordinator's own included).
+  void put(std::uint64_t id, int w, OpKind op = OpKind::kPut) {
     ClientRequest r;
     r.request_id = id;
-    r.op = OpKind::kPut;
+    r.op = op;
     r.key = kKey;
     r.value = "v" + std::to_string(id);
     r.w = w;
@@ -75,7 +88,10 @@ struct Coordinator {
   std::optional<Node> node;
   store::MemoryStore storage;
   std::vector<std::pair<std::string, StoreRequest>> stores;  // every Store sent: (to, request)
+  std::vector<ReapReply> reap_replies;
   std::vector<ClientReply> replies;
+  bool hold_durable = false;     // hold the coordinator's durable writes in `held`
+  std::vector<StorageOp> held;
 };
 
 TEST(NodeChecks, APutShortOfWResendsItsVersionToTheNextFallbackHintedForTheSilentPrimary) {
@@ -161,6 +177,51 @@ TEST(NodeChecks, AResendAfterThatCouldNeverFireIsAConfigError) {
   auto node = Node::create(config);
   ASSERT_FALSE(node.ok());
   EXPECT_NE(node.error().message.find("must be below request_timeout"), std::string::npos) << node.error().message;
+}
+
+}  // namespace
+}  // namespace dynamo
+
+namespace dynamo {
+namespace {
+
+TEST(NodeChecks, APutThatReachedWCountingItsOwnWriteUnderWayIsNotResent) {
+  Coordinator c(5, /*overlap=*/true);
+  c.hold_durable = true;
+  c.put(1, 2);
+  ASSERT_EQ(c.held.size(), 1u) << "the coordinator's own durable write is under way";
+  ASSERT_EQ(c.stores.size(), 2u) << "with the overlap the version went out beside it";
+  c.ack(c.order[1], c.stores[0].second);  // W=2: this ack and the own write under way are enough
+  c.tick(5);
+  EXPECT_EQ(c.stores.size(), 2u) << "resent although W is reached once the own write lands";
+}
+
+TEST(NodeChecks, APutIsNotResentAfterARingChange) {
+  Coordinator c;
+  c.put(1, 3);
+  auto bigger = testing::one_dc_ring(1, kNodes + 1, 16);
+  ASSERT_TRUE(c.node->adopt_ring(bigger).ok());
+  c.tick(5);
+  for (std::size_t i = 2; i < c.stores.size(); ++i)
+    EXPECT_NE(c.stores[i].second.put_id, 1u) << "put 1 resent under a ring it did not choose its targets by";
+}
+
+TEST(NodeChecks, AReapQuestionIsAnsweredNotSureWhileAPutOfTheKeyMayStillResend) {
+  Coordinator c;
+  c.tick(10);  // the first hint scan: until it, a node cannot vouch for its hints
+  c.put(1, 3, OpKind::kDelete);
+  ASSERT_EQ(c.stores.size(), 2u);
+  const Version tombstone = c.stores[0].second.version;
+  const ReapQuery question{7, "default", kKey, ring_digest(*c.ring), {tombstone}, false};
+  c.tick(2);
+  c.run(c.node->on_message(c.order[1], question));
+  ASSERT_EQ(c.reap_replies.size(), 1u);
+  EXPECT_FALSE(c.reap_replies[0].ok) << "said yes to a reap while its put of the key may still resend the version";
+  c.tick(25);  // the put times out: nothing of it can be sent any more
+  ASSERT_EQ(c.replies.size(), 1u);
+  c.run(c.node->on_message(c.order[1], question));
+  ASSERT_EQ(c.reap_replies.size(), 2u);
+  EXPECT_TRUE(c.reap_replies[1].ok) << "the control: with the put over and only the tombstone held, the answer is yes";
 }
 
 }  // namespace

@@ -510,7 +510,7 @@ std::string Reader::client(const json& x) const {
 void Reader::charge(std::size_t bytes, const std::string& what) {
   if (bytes + kEntryOverhead > tl::kMaxStateBytes - std::min(state_bytes_, tl::kMaxStateBytes)) {
     bad(what, "the trace keeps more than " + str(tl::kMaxStateBytes >> 20) +
-                  " MiB of messages in flight, hints and get results (a limit of this reader)");
+                  " MiB of messages in flight, hints, get results and put versions (a limit of this reader)");
   }
   state_bytes_ += bytes + kEntryOverhead;
 }

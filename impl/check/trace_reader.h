@@ -63,7 +63,8 @@ inline constexpr std::size_t kMaxContextDots = 65'536;
 inline constexpr std::size_t kMaxVersions = 4'096;
 // Integers (ids, epochs, counters): the core's own bound on counters from outside.
 inline constexpr std::uint64_t kMaxInteger = limits::kMaxCounter;
-// What the reader keeps while reading: messages in flight, hints held, results of completed gets.
+// What the reader keeps while reading: messages in flight, hints held, results of completed gets, and
+// each put's version (a ResendPut line sends it again).
 inline constexpr std::size_t kMaxStateBytes = std::size_t{64} << 20;
 // JSON nesting: the deepest value the format has is a CompleteGet line's replies[i].vers[j].ctx[k]
 // dot (depth 7); the slack admits small metadata objects in ignored fields.

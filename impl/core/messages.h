@@ -145,6 +145,12 @@ struct TreeLeafReply {
 // cover; when every member said no both times, with the same holdings, it sends the same message
 // with `reap` set to every member that holds some of them, which drops the covered tombstones.
 // `ring` is the sender's ring digest (ring_digest): a member with another ring answers "not ok".
+class Ring;
+
+// The digest a ReapQuery carries: the ring's identity (members in join order, their data centres
+// and weights, Q). Two nodes with the same digest place every key on the same primaries.
+std::uint64_t ring_digest(const Ring& ring);
+
 struct ReapQuery {
   std::uint64_t query = 0;  // the querier's id, echoed in the reply
   std::string store;

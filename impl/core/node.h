@@ -14,6 +14,9 @@
 //   ack_put, complete_put   count distinct acknowledging targets (the coordinator included); answer
 //                   the client at W. A put not acknowledged W times within request_timeout ticks is
 //                   answered kUnknown (stored at the coordinator, so it may survive), never kOk.
+//   resend_put      a put still short of W resend_after ticks after its Stores went out suspects its
+//                   silent targets and sends the version to one more fallback for each, hinted for
+//                   its primary (paper §4.6), once per put.
 //   client_get, complete_get, read_repair   ask the targets; at R replies answer every causally
 //                   maximal version and their context; send the result to every replier that had less.
 //   store_version, replica_read   the replica side (a hinted Store goes to the hint store).
@@ -204,6 +207,8 @@ class Node {
   void persist_put(Effects& out, std::uint64_t put_id, Result<StorageOutcome> outcome);
   void send_put(Effects& out, std::uint64_t put_id, PutOp& op);
   void resend_put(Effects& out, std::uint64_t put_id, PutOp& op);
+  // Whether a put of the storage key, not yet answered, may still send its version (resend_put).
+  bool put_may_send(const std::string& key) const;
   void ack_put(Effects& out, const std::string& from, const StoreAck& ack);
   void complete_put(Effects& out, std::uint64_t put_id);
   void answer_put(Effects& out, PutOp& op, ReplyStatus status, std::string message);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -44,7 +45,8 @@ struct Node::PutOp : CoordinatedOp {
   std::vector<std::pair<std::string, std::uint64_t>> acks;  // node, epoch; the coordinator's once persisted
   std::set<std::string> refused;
   std::optional<std::uint64_t> sent_at;  // the tick the version went to the targets (send_put)
-  bool resent = false;                   // resend_put ran (once per put)
+  std::shared_ptr<const Ring> sent_ring;  // the ring the targets were chosen under
+  bool resent = false;                   // resend_put ran or was skipped (once per put)
 
   bool answered_by(const std::string& node) const {
     return refused.contains(node) ||

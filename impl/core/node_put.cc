@@ -130,6 +130,16 @@ void Node::send_put(Effects& out, std::uint64_t put_id, PutOp& op) {
     op.targets.push_back(std::move(target));
   }
   op.sent_at = now_;
+  op.sent_ring = config_.ring;
+}
+
+bool Node::put_may_send(const std::string& key) const {
+#ifdef DYNAMO_MUTANT_REAP_IGNORES_OPEN_PUT
+  (void)key;
+  return false;  // MUTANT: a sent, unanswered put does not keep a reap from being vouched for
+#else
+  return std::any_of(puts_.begin(), puts_.end(), [&](const auto& p) { return p.second->key == key && !p.second->answered; });
+#endif
 }
 
 // Spec ResendPut (paper §4.6: a write meant for an unreachable node goes to the next healthy one):
@@ -140,6 +150,9 @@ void Node::send_put(Effects& out, std::uint64_t put_id, PutOp& op) {
 // toward W like any target's; it hands the version to the primary once that answers again.
 void Node::resend_put(Effects& out, std::uint64_t put_id, PutOp& op) {
   op.resent = true;
+  // Under another ring the silent targets' primaries may be primaries no more, and a fallback of the
+  // new ring may be the very primary hinted for: the put waits for the targets it has.
+  if (config_.ring != op.sent_ring) return;
   const int n = op.store->quorum.n;
   const std::vector<std::string> order = config_.ring->full_order(partition_of(op.request.key));
   std::set<std::string> asked{config_.id};
@@ -231,8 +244,9 @@ void Node::ack_put(Effects& out, const std::string& from, const StoreAck& ack) {
   if (it == puts_.end()) return;  // late (the put completed or timed out), or not ours
   PutOp& op = *it->second;
   // Acknowledgements count once the version exists (the own write under way, or waiting for the
-  // replicas). Only the targets asked can ack, and targets are chosen when the Stores go out (during
-  // kWriting only with overlap_coordinator_write; otherwise at kWaiting).
+  // replicas). Only the targets asked can ack: those chosen when the Stores went out (during
+  // kWriting only with overlap_coordinator_write; otherwise at kWaiting), and the fallbacks
+  // resend_put added since.
   const bool version_made = op.phase == PutOp::Phase::kWriting || op.phase == PutOp::Phase::kWaiting;
   if (!version_made || op.answered || ack.dot != op.version.dot) return;
   const bool targeted = std::any_of(op.targets.begin(), op.targets.end(),
@@ -286,7 +300,11 @@ void Node::expire_puts(Effects& out) {
   for (auto it = puts_.begin(); it != puts_.end();) {
     PutOp& op = *it->second;
     if (op.deadline > now_ || op.answered) {
-      if (!op.answered && resend_after > 0 && !op.resent && op.sent_at && now_ >= *op.sent_at + resend_after)
+      // Resend only while short of W, counting the coordinator's own copy while its write is under
+      // way (with overlap_coordinator_write the replicas may have answered before it landed).
+      const std::size_t counted = op.acks.size() + (op.persisted ? 0 : 1);
+      if (!op.answered && resend_after > 0 && !op.resent && op.sent_at && now_ >= *op.sent_at + resend_after &&
+          counted < required_acks(op.w))
         resend_put(out, it->first, op);
       ++it;
       continue;

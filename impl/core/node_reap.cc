@@ -27,7 +27,16 @@
 namespace dynamo {
 namespace {
 
-// The ring's identity (members in join order, their data centres and weights, Q): two nodes with the
+
+bool covered_by(const Version& held, const std::vector<Version>& tombstones) {
+  return held.is_tombstone() && std::any_of(tombstones.begin(), tombstones.end(), [&](const Version& t) {
+           return t.dot == held.dot || supersedes(t, held);
+         });
+}
+
+}  // namespace
+
+// Declared in messages.h. The ring's identity (members in join order, their data centres and weights, Q): two nodes with the
 // same digest place every key on the same primaries. FNV-1a, stable across machines.
 std::uint64_t ring_digest(const Ring& ring) {
   std::uint64_t h = 1469598103934665603ull;
@@ -43,14 +52,6 @@ std::uint64_t ring_digest(const Ring& ring) {
   mix(std::to_string(ring.partitions()));
   return h;
 }
-
-bool covered_by(const Version& held, const std::vector<Version>& tombstones) {
-  return held.is_tombstone() && std::any_of(tombstones.begin(), tombstones.end(), [&](const Version& t) {
-           return t.dot == held.dot || supersedes(t, held);
-         });
-}
-
-}  // namespace
 
 void Node::consider_reap(Effects& out, const std::string& key, const KeyState& state, const StoreConfig& store) {
   if (config_.timing.reap_grace_ms == 0 || state.siblings.empty()) return;
@@ -127,9 +128,10 @@ void Node::answer_reap_query(Effects& out, const std::string& from, const ReapQu
   }
   // What this node cannot vouch for: another ring (a member the querier does not know may hold the
   // key, or this node is about to hand it over), hints not counted yet, the key in transfer, or a
-  // put of it under way here.
+  // put of it under way here: queued, or sent and still unanswered, since such a put may yet send
+  // its version to one more fallback (resend_put) after this node said yes.
   const bool unsure = query.ring != ring_digest(*config_.ring) || !hints_loaded_ || keys_in_transfer_.contains(key) ||
-                      put_queues_.contains(key);
+                      put_queues_.contains(key) || put_may_send(key);
   if (unsure) {
     out.sends.push_back(Send{from, ReapReply{query.query, query.store, query.key, false, {}}});
     return;

@@ -26,7 +26,7 @@
 //   n = 3  r = 2  w = 2  replicas = "buffered"   # or "durable"
 //   max_value_bytes = 1048576
 //   [timing]                               # optional; ticks are tick_ms long
-//   tick_ms = 10  request_timeout = 40  suspect_for = 60  hint_scan_every = 10
+//   tick_ms = 10  request_timeout = 40  resend_after = 20  suspect_for = 60  hint_scan_every = 10
 //   handoff_timeout = 30  flush_every = 5  anti_entropy_every = 100
 //   [limits]                               # optional (node_config.h NodeLimits)
 //   max_pending_hints_per_target = 10000  max_requests_in_flight = 10000
