@@ -27,7 +27,6 @@
 namespace dynamo {
 namespace {
 
-
 bool covered_by(const Version& held, const std::vector<Version>& tombstones) {
   return held.is_tombstone() && std::any_of(tombstones.begin(), tombstones.end(), [&](const Version& t) {
            return t.dot == held.dot || supersedes(t, held);
@@ -36,8 +35,9 @@ bool covered_by(const Version& held, const std::vector<Version>& tombstones) {
 
 }  // namespace
 
-// Declared in messages.h. The ring's identity (members in join order, their data centres and weights, Q): two nodes with the
-// same digest place every key on the same primaries. FNV-1a, stable across machines.
+// Declared in messages.h. The ring's identity (members in join order, their data centres and
+// weights, Q): two nodes with the same digest place every key on the same primaries. FNV-1a, stable
+// across machines.
 std::uint64_t ring_digest(const Ring& ring) {
   std::uint64_t h = 1469598103934665603ull;
   auto mix = [&](std::string_view bytes) {
