@@ -213,6 +213,8 @@ std::vector<Broken> broken_traces() {
   persisted_twice.insert(persisted_twice.begin() + 4, kGood[3]);
   std::vector<std::string> resent_late = kGood;
   resent_late.push_back(R"({"action":"ResendPut","id":2,"node":"n1","to":"n3","hint":"n2"})");
+  std::vector<std::string> resent_by_down = kGood;
+  resent_by_down.insert(resent_by_down.begin() + 27, R"({"action":"Crash","node":"n1"})");  // before put 3's ResendPut
   std::vector<std::string> unsent = kGood;
   unsent.erase(unsent.begin() + 2);  // no StoreVersion: CompletePut's ack was never sent
   return {
@@ -255,6 +257,10 @@ std::vector<Broken> broken_traces() {
       {"resend_to_the_coordinator", edit(28, R"("to":"n3")", R"("to":"n1")"), 28, "field \"to\""},
       {"resend_by_another_node", edit(28, R"("node":"n1")", R"("node":"n2")"), 28, "field \"node\": put 3 is coordinated by"},
       {"resend_without_hint", edit(28, R"(,"hint":"n2")", ""), 28, "field \"hint\": missing"},
+      {"resend_by_a_down_coordinator", join(resent_by_down), 29, "field \"node\""},
+      {"resend_to_an_unknown_node", edit(28, R"("to":"n3")", R"("to":"n9")"), 28, "field \"to\""},
+      {"resend_hinted_for_an_unknown_node", edit(28, R"("hint":"n2")", R"("hint":"n9")"), 28, "field \"hint\""},
+      {"resend_of_an_unknown_put", edit(28, R"("id":3)", R"("id":4)"), 28, "field \"id\""},
       {"resent_store_not_as_sent", edit(29, R"("hint":"n2")", R"("hint":"n3")"), 29, "field \"msg\""},
   };
 }

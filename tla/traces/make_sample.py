@@ -26,6 +26,10 @@ sample: 4 nodes n1..n4, keys k1 (walk n1 n2 n3 n4) and k2 (walk n3 n4 n1 n2), N=
   sample_resend_altered.ndjson  the same put resent to n2, a primary, not a fallback (n2 stores it
                              as a hint, the put times out): well-formed, but not an ImplResendPut,
                              so TLC must reject it at that ResendPut (line 7).
+  sample_resend_twice_altered.ndjson  the same put resent to n4 a second time (line 9): n4 was asked
+                             already, so TLC must reject that line.
+  sample_resend_to_target_altered.ndjson  n3 down when put 1 is coordinated, so n4 is already its
+                             hinted target; resending to n4 (the last line) must be rejected.
 Standard library only.
 """
 import json
@@ -306,10 +310,11 @@ def scenario_all():
     return s.lines
 
 
-def scenario_resend(to="n4"):
+def scenario_resend(to="n4", again=False):
     """ResendPut: n3 does not answer put 1 (it crashed before storing it), so n1 resends the version
     to fallback n4 hinted for n3; W=3 needs n4's acknowledgement beside n2's. to="n2" (a primary)
-    gives the altered trace, which TLC must reject at the ResendPut line."""
+    gives an altered trace, which TLC must reject at the ResendPut line; again=True another, whose
+    second ResendPut goes to n4 once more (asked already), rejected at that line."""
     s = Model(["n1", "n2", "n3", "n4"], {"k1": ["n1", "n2", "n3", "n4"]}, 3, 2, 3)
     p = s.put("c1", "k1", "n1", "a")                     # targets n1, n2, n3: all up
     s.persist(p)
@@ -321,6 +326,9 @@ def scenario_resend(to="n4"):
     if to != "n4":                                        # altered: no second distinct ack
         s.emit(action="PutTimeout", id=p, node="n1")
         return s.lines
+    if again:                                             # altered: n4 was asked already
+        s.resend(p, "n4", "n3")
+        return s.lines
     s.complete_put(p, [("n2", 0), ("n4", 0)])
     s.recover("n3")
     late = s.store(p, "n3")                               # the first Store, stored late (epoch 1)
@@ -329,6 +337,21 @@ def scenario_resend(to="n4"):
     handoff = s.deliver_hint("n4", "n3", "k1", v)
     hack = s.store_handoff(handoff, v)
     s.delete_hint(hack, v)
+    return s.lines
+
+
+def scenario_resend_to_target():
+    """Altered: n3 is down when put 1 is coordinated, so fallback n4 is already one of its targets
+    (hinted for n3); n4 stays silent and n1 resends to it anyway. n4 is a fallback of the key and n3
+    one of its primaries, so only ResendPut's "not asked before" (the put's asked set starts at its
+    fallback targets) rejects the ResendPut line, the last one."""
+    s = Model(["n1", "n2", "n3", "n4"], {"k1": ["n1", "n2", "n3", "n4"]}, 3, 2, 3)
+    s.crash("n3")
+    p = s.put("c1", "k1", "n1", "a")                     # targets n1, n2, n4 (hint n3)
+    s.persist(p)
+    ack_n2 = s.store(p, "n2")
+    s.emit(action="AckPut", node="n1", msg=ack_n2)
+    s.resend(p, "n4", "n3")
     return s.lines
 
 
@@ -349,8 +372,11 @@ def main(argv):
     write(os.path.join(out, "sample_altered_dot.ndjson"), json.loads(text))
     write(os.path.join(out, "sample_resend.ndjson"), scenario_resend())
     write(os.path.join(out, "sample_resend_altered.ndjson"), scenario_resend(to="n2"))
+    write(os.path.join(out, "sample_resend_twice_altered.ndjson"), scenario_resend(again=True))
+    write(os.path.join(out, "sample_resend_to_target_altered.ndjson"), scenario_resend_to_target())
     print(f"wrote sample.ndjson ({len(lines)} lines), sample_altered_dot.ndjson, sample_all_quorum.ndjson,"
-          f" sample_resend.ndjson, sample_resend_altered.ndjson in {out}")
+          f" sample_resend.ndjson, sample_resend_altered.ndjson, sample_resend_twice_altered.ndjson,"
+          f" sample_resend_to_target_altered.ndjson in {out}")
 
 
 if __name__ == "__main__":
