@@ -12,6 +12,7 @@
 #include "impl/core/version.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
+#include "proptests/settle.h"
 
 namespace dynamo {
 namespace {
@@ -35,13 +36,7 @@ struct LoneNode {
   LoneNode() { run(node.start()); }
   std::vector<ClientReply> run(Effects effects) {
     std::vector<ClientReply> replies;
-    std::vector<Effects> work{std::move(effects)};
-    while (!work.empty()) {
-      Effects e = std::move(work.back());
-      work.pop_back();
-      for (auto& op : e.storage) work.push_back(node.on_storage_done(op.token, store::execute(storage, op.request)));
-      for (auto& r : e.replies) replies.push_back(std::move(r.reply));
-    }
+    for (auto& r : testing::settle(node, storage, std::move(effects)).replies) replies.push_back(std::move(r.reply));
     return replies;
   }
   ClientReply put(const std::string& key, CausalContext context) {

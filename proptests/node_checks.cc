@@ -10,6 +10,7 @@
 #include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
+#include "proptests/settle.h"
 
 namespace dynamo {
 namespace {
@@ -24,23 +25,7 @@ NodeConfig test_config(const std::string& id, int members = 4) {
 
 Node make_node(const std::string& id) { return Node::create(test_config(id)).value(); }
 
-// Runs the core's storage ops against `storage` until none is left; returns every effect emitted.
-Effects settle(Node& node, store::MemoryStore& storage, Effects effects) {
-  Effects all;
-  std::vector<Effects> work{std::move(effects)};
-  while (!work.empty()) {
-    Effects e = std::move(work.back());
-    work.pop_back();
-    for (auto& op : e.storage) {
-      all.storage.push_back(op);
-      work.push_back(node.on_storage_done(op.token, store::execute(storage, op.request)));
-    }
-    for (auto& s : e.sends) all.sends.push_back(std::move(s));
-    for (auto& r : e.replies) all.replies.push_back(std::move(r));
-    for (auto& step : e.steps) all.steps.push_back(std::move(step));
-  }
-  return all;
-}
+using testing::settle;
 
 TEST(NodeChecks, AFallbackKeepsTheHintDurablyBeforeItAcknowledges) {
   Node fallback = make_node("n4");

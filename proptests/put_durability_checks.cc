@@ -16,6 +16,7 @@
 #include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
+#include "proptests/settle.h"
 
 namespace dynamo {
 namespace {
@@ -50,21 +51,9 @@ struct Coordinator {
 
   // Runs buffered ops and reads at once; holds durable writes.
   void run(Effects effects) {
-    std::vector<Effects> work{std::move(effects)};
-    while (!work.empty()) {
-      Effects e = std::move(work.back());
-      work.pop_back();
-      for (auto& op : e.storage) {
-        const auto* put = std::get_if<PutState>(&op.request);
-        if (put != nullptr && put->durability == Durability::kDurable) {
-          held.push_back(op);
-          continue;
-        }
-        work.push_back(node.on_storage_done(op.token, store::execute(storage, op.request)));
-      }
-      for (auto& s : e.sends) seen.sends.push_back(std::move(s));
-      for (auto& r : e.replies) seen.replies.push_back(std::move(r));
-    }
+    Effects all = testing::settle(node, storage, std::move(effects), testing::is_durable_put, &held);
+    for (auto& s : all.sends) seen.sends.push_back(std::move(s));
+    for (auto& r : all.replies) seen.replies.push_back(std::move(r));
   }
   void finish_held(bool fail) {
     std::vector<StorageOp> ops = std::exchange(held, {});

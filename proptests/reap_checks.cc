@@ -14,6 +14,7 @@
 #include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
+#include "proptests/settle.h"
 
 namespace dynamo {
 namespace {
@@ -61,14 +62,9 @@ struct MiniCluster {
   store::MemoryStore& storage(const std::string& id) { return *stores.at(id); }
 
   void apply(const std::string& id, Effects effects) {
-    std::vector<Effects> work{std::move(effects)};
-    while (!work.empty()) {
-      Effects e = std::move(work.back());
-      work.pop_back();
-      for (auto& op : e.storage) work.push_back(node(id).on_storage_done(op.token, store::execute(storage(id), op.request)));
-      for (auto& s : e.sends) net.emplace_back(id, std::move(s));
-      for (auto& r : e.replies) replies.push_back(std::move(r));
-    }
+    Effects all = testing::settle(node(id), storage(id), std::move(effects));
+    for (auto& s : all.sends) net.emplace_back(id, std::move(s));
+    for (auto& r : all.replies) replies.push_back(std::move(r));
   }
   void deliver_all() {
     while (!net.empty()) {

@@ -18,6 +18,7 @@
 #include "impl/core/test_support.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
+#include "proptests/settle.h"
 
 namespace dynamo {
 namespace {
@@ -42,24 +43,13 @@ struct Coordinator {
   }
 
   void run(Effects effects) {
-    std::vector<Effects> work{std::move(effects)};
-    while (!work.empty()) {
-      Effects e = std::move(work.back());
-      work.pop_back();
-      for (auto& op : e.storage) {
-        const auto* put = std::get_if<PutState>(&op.request);
-        if (hold_durable && put != nullptr && put->durability == Durability::kDurable) {
-          held.push_back(op);
-          continue;
-        }
-        work.push_back(node->on_storage_done(op.token, store::execute(storage, op.request)));
-      }
-      for (auto& s : e.sends) {
-        if (const auto* r = std::get_if<StoreRequest>(&s.message)) stores.push_back({s.to, *r});
-        if (const auto* r = std::get_if<ReapReply>(&s.message)) reap_replies.push_back(*r);
-      }
-      for (auto& r : e.replies) replies.push_back(r.reply);
+    const auto hold = [&](const StorageOp& op) { return hold_durable && testing::is_durable_put(op); };
+    Effects all = testing::settle(*node, storage, std::move(effects), hold, &held);
+    for (auto& s : all.sends) {
+      if (const auto* r = std::get_if<StoreRequest>(&s.message)) stores.push_back({s.to, *r});
+      if (const auto* r = std::get_if<ReapReply>(&s.message)) reap_replies.push_back(*r);
     }
+    for (auto& r : all.replies) replies.push_back(r.reply);
   }
   void tick(int times = 1) {
     for (int i = 0; i < times; ++i) run(node->on_tick(0));
