@@ -1,6 +1,7 @@
 #include "impl/cli/cluster_client.h"
 
 #include <cstdlib>
+#include <future>
 
 #include "impl/cli/commands.h"
 
@@ -41,6 +42,15 @@ std::unique_ptr<client::Client> connect_or_throw(const ClusterOptions& options) 
                                 "--node tcp://HOST:PORT (or DYNAMO_NODE).",
                             kExitUnavailable);
   return std::move(connected).value();
+}
+
+std::vector<Result<net::StatusInfo>> ask_every_member(client::Client& client) {
+  std::vector<std::future<Result<net::StatusInfo>>> pending;
+  for (const auto& m : client.ring().members)
+    pending.push_back(std::async(std::launch::async, [&client, id = m.member.id] { return client.status(id); }));
+  std::vector<Result<net::StatusInfo>> answers;
+  for (auto& p : pending) answers.push_back(p.get());
+  return answers;
 }
 
 }  // namespace dynamo::cli

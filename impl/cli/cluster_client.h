@@ -26,5 +26,8 @@ struct ClusterOptions {
 void add_cluster_options(CLI::App& command, ClusterOptions& options);
 // Connects, or throws CLI::RuntimeError(kExitUnavailable) naming every address tried.
 std::unique_ptr<client::Client> connect_or_throw(const ClusterOptions& options);
+// Every member of the ring the client learnt, asked for its status at once (so a down member costs
+// one --timeout in all, not one each); the answers in the order of `client.ring().members`.
+std::vector<Result<net::StatusInfo>> ask_every_member(client::Client& client);
 
 }  // namespace dynamo::cli

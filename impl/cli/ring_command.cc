@@ -154,9 +154,11 @@ void print_membership(const net::RingInfo& info, std::ostream& out) {
       << (info.transfers_pending == 0 ? " (nothing left to hand over)\n" : " keys not yet handed over\n");
 }
 
-// The live form: the ring a running node serves, its members and addresses, and where keys live.
+// The live form: the ring a running node serves, its members and addresses, which of them answer,
+// and where keys live (with the sloppy list when a member of a key's preference list is down).
 void print_live_ring(client::Client& client, const RingOptions& options, std::ostream& out) {
   const net::RingInfo& info = client.ring();
+  const std::vector<Result<net::StatusInfo>> answers = ask_every_member(client);
   std::vector<Member> members;
   for (const auto& m : info.members) members.push_back(m.member);
   Result<Ring> built = Ring::build(members, info.partitions);
@@ -164,9 +166,18 @@ void print_live_ring(client::Client& client, const RingOptions& options, std::os
   const Ring& ring = built.value();
   out << "Live ring: " << ring.members().size() << " nodes in " << ring.data_centre_count()
       << " data centres, Q = " << ring.partitions() << " partitions\n";
-  for (const auto& m : info.members)
+  std::vector<std::string> down;
+  for (std::size_t i = 0; i < info.members.size(); ++i) {
+    const auto& m = info.members[i];
     out << "  " << m.member.id << " (" << m.member.dc << ", weight " << m.member.weight << "): http " << m.http_address
-        << ", client " << m.client_address << ", peer " << m.peer_address << "\n";
+        << ", client " << m.client_address << ", peer " << m.peer_address;
+    if (answers[i].ok()) {
+      out << ", up\n";
+    } else {
+      out << ", DOWN (" << answers[i].error().message << ")\n";
+      down.push_back(m.member.id);
+    }
+  }
   out << "Stores:";
   int n = 3;
   for (const auto& s : info.stores) {
@@ -181,7 +192,7 @@ void print_live_ring(client::Client& client, const RingOptions& options, std::os
   if (options.show_owners) print_owners(ring, out);
   RingOptions keys = options;
   keys.n = n;
-  keys.down.clear();
+  keys.down = down;
   for (const std::string& key : options.keys) print_key(ring, keys, key, out);
 }
 
@@ -190,7 +201,8 @@ void add_ring_command(CLI::App& app) {
   CLI::App* ring = app.add_subcommand(
       "ring", "Show the ring: partitions per node, and where keys live (preference and sloppy lists)");
   ring->footer(
-      "Without --simulate, asks a running node (--node) for its ring.\n"
+      "Without --simulate, asks a running node (--node) for its ring and every member for its status: a member\n"
+      "that does not answer within --timeout is shown DOWN, and a key's sloppy list is computed without it.\n"
       "Example:\n  dynamo ring --key cart:42\n  dynamo ring --simulate --nodes 8 --dcs 2 --q 64 --n 3 --key cart:42 --down node-3\n"
       "Nodes are node-1..node-K, joined in that order; node i is in dc-((i-1) mod D + 1).\n"
       "The rules are spec/README.md, section Ring (MD5 ring, Q equal partitions, strategy 3).");

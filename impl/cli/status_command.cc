@@ -1,6 +1,5 @@
 // `dynamo status`: every member of the cluster as the nodes see it: who is up (answered), what each
 // suspects, hints pending, requests in flight. Exit 0 when every member answered, 4 otherwise.
-#include <future>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -21,14 +20,11 @@ void add_status_command(CLI::App& app) {
     auto client = connect_or_throw(*options);
     const net::RingInfo& ring = client->ring();
     std::cout << ring.members.size() << " members, Q = " << ring.partitions << " partitions\n";
-    // Every member is asked at once, so a down member costs one --timeout in all, not one each.
-    std::vector<std::future<Result<net::StatusInfo>>> answers;
-    for (const auto& m : ring.members)
-      answers.push_back(std::async(std::launch::async, [&client, id = m.member.id] { return client->status(id); }));
+    const std::vector<Result<net::StatusInfo>> answers = ask_every_member(*client);
     std::size_t down = 0;
     for (std::size_t i = 0; i < ring.members.size(); ++i) {
       const auto& m = ring.members[i];
-      auto info = answers[i].get();
+      const auto& info = answers[i];
       std::cout << std::left << std::setw(10) << m.member.id << " " << std::setw(6) << m.member.dc << " "
                 << m.client_address << "  ";
       if (!info.ok()) {

@@ -233,6 +233,12 @@ class KillUnderLoad(unittest.TestCase):
             self.assertEqual(status.returncode, 4, status.stdout + status.stderr)
             self.assertRegex(status.stdout, r"(?m)^n2 .*DOWN")
             self.assertEqual(len(re.findall(r"(?m)^n[13] .*  up, epoch", status.stdout)), 2, status.stdout)
+            # ring marks it DOWN too, and gives a key n2 coordinates its sloppy list without n2.
+            ring = c.cli("ring", "--key", n2_first[0])
+            self.assertEqual(ring.returncode, 0, ring.stdout + ring.stderr)
+            self.assertRegex(ring.stdout, r"(?m)^  n2 \(.*, DOWN \(")
+            self.assertEqual(len(re.findall(r"(?m)^  n[13] \(.*, up$", ring.stdout)), 2, ring.stdout)
+            self.assertIn("sloppy list (down: n2)", ring.stdout)
             time.sleep(max(0.0, 4 - (monotonic_ms() - down_at) / 1000))
             hints_while_down = c.hints_pending()
             time.sleep(1)
