@@ -198,11 +198,16 @@ class BasicOperations(unittest.TestCase):
 
 class KillUnderLoad(unittest.TestCase):
     """kill -9 of one node under load: writes go on through a fallback; after it restarts its hints
-    arrive and reads repair it; nothing is lost. N = 2 of 3 nodes, so every key has a fallback."""
+    arrive and reads repair it; nothing is lost. N = 2 of 3 nodes, so every key has a fallback.
+    DYNAMO_E2E_KILL9_TIMING (JSON, e.g. '{"resend_after": 0}') sets [timing] keys of the nodes, for
+    measuring one setting against another (bench/README.md); unset in CI."""
 
     def test_kill9_restart_catch_up_no_lost_write(self):
         work = fresh_dir(WORK, "kill9")
-        c = Cluster(DYNAMO, work, base_port=17200, n=2, r=2, w=2)
+        timing = json.loads(os.environ.get("DYNAMO_E2E_KILL9_TIMING", "{}"))
+        if timing:
+            print(f"[timing] of every node: {timing}")
+        c = Cluster(DYNAMO, work, base_port=17200, n=2, r=2, w=2, timing=timing)
         try:
             c.start()
             history = os.path.join(work, "history.ndjson")
