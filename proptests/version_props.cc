@@ -101,6 +101,25 @@ RC_GTEST_PROP(VersionProps, ContextsAreExactlyWhatWasRead, ()) {
   RC_CLASSIFY(truncated, "some context truncated");
 }
 
+// Truncation forgets history before the siblings a put replaces (spec/README.md, "Truncation"): a
+// put whose client read a coordinator's siblings, with a context naming any number of actors,
+// supersedes every one of them when their actors number at most 10.
+RC_GTEST_PROP(VersionProps, APutSupersedesEverySiblingItReadWhenTheirActorsFitTheTruncation, ()) {
+  const Execution ex = wide_execution();
+  const KeyState& local = *rc::gen::elementOf(ex.replicas);
+  std::set<std::string> sibling_actors;
+  for (const Version& s : local.siblings) sibling_actors.insert(s.dot.actor);
+  RC_PRE(sibling_actors.size() <= limits::kClockTruncateAbove);
+  // The client read these siblings, and history from all over: every write's context.
+  CausalContext context = read_context(local.siblings);
+  for (const Version& v : ex.universe()) context = merge(context, v.context);
+  const MadeVersion made = make_version(local, "coordinator#0", context, "v", 1'000'000);
+  // The context covers every sibling, so the new version is all that is left.
+  RC_ASSERT(made.state.siblings.size() == 1u);
+  RC_ASSERT(made.state.siblings[0].dot == made.version.dot);
+  RC_CLASSIFY(context.actors().size() > limits::kClockTruncateAbove, "context truncated");
+}
+
 // No dot is issued twice: not through truncated contexts, not after a crash (new epoch).
 RC_GTEST_PROP(VersionProps, EveryWriteHasItsOwnDot, ()) {
   const Execution ex = wide_execution();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -115,15 +117,24 @@ Order compare(const CausalContext& a, const CausalContext& b) {
   return Order::kConcurrent;
 }
 
-CausalContext truncate(CausalContext context, std::size_t max_actors) {
+CausalContext truncate(CausalContext context, std::size_t max_actors, const std::vector<Dot>& to_cover) {
   std::vector<std::string> actors = context.actors();
   if (actors.size() <= max_actors) return context;
   // Newest stamp per actor, from its summary entry and its loose dots.
   std::map<std::string, std::uint64_t> newest;
   for (const ClockEntry& entry : context.summary().entries()) newest[entry.actor] = entry.stamp_ms;
   for (const Dot& dot : context.cloud()) newest[dot.actor] = std::max(newest[dot.actor], dot.stamp_ms);
+  std::set<std::string> covering;  // actors whose dots `to_cover` needs
+#ifndef DYNAMO_MUTANT_TRUNCATE_FORGETS_SUPERSEDED
+  for (const Dot& dot : to_cover)
+    if (context.contains(dot)) covering.insert(dot.actor);
+#else
+  (void)to_cover;  // mutant: plain oldest-first truncation
+#endif
+  // Forgotten first: actors no dot of `to_cover` needs, then the oldest.
   std::sort(actors.begin(), actors.end(), [&](const std::string& x, const std::string& y) {
-    return std::tie(newest[x], x) < std::tie(newest[y], y);
+    return std::tuple(covering.contains(x), newest[x], std::string_view(x)) <
+           std::tuple(covering.contains(y), newest[y], std::string_view(y));
   });
   const std::size_t drop = actors.size() - max_actors;
   for (std::size_t i = 0; i < drop; ++i) context.forget(actors[i]);

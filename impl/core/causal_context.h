@@ -63,6 +63,9 @@ Order compare(const CausalContext& a, const CausalContext& b);
 // While more than `max_actors` actors have dots in the context, forgets every dot of the actor
 // whose newest stamp is oldest (ties: smallest actor). Only ever removes dots: a put carrying the
 // truncated context supersedes fewer versions (more siblings), never more.
-CausalContext truncate(CausalContext context, std::size_t max_actors);
+// The actors of `to_cover` (dots the context contains and should go on containing: the siblings a
+// put supersedes) are forgotten only after every other actor, so that history goes before the
+// dots the put was made to replace.
+CausalContext truncate(CausalContext context, std::size_t max_actors, const std::vector<Dot>& to_cover = {});
 
 }  // namespace dynamo

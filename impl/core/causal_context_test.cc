@@ -51,5 +51,16 @@ TEST(CausalContext, TruncationForgetsWholeActorsOldestFirst) {
   EXPECT_EQ(compare(t, c), Order::kBefore);
 }
 
+TEST(CausalContext, TruncationForgetsTheActorsOfDotsToCoverLast) {
+  CausalContext c = CausalContext::from_parts(
+      VectorClock::from_entries({{"old", 3, 10}, {"mid", 1, 20}}), {Dot{"new", 4, 30}, Dot{"old", 9, 5}});
+  // "old" is the oldest, but a dot to cover needs it: "mid" goes instead.
+  EXPECT_EQ(truncate(c, 2, {Dot{"old", 2, 0}}).actors(), (std::vector<std::string>{"new", "old"}));
+  // A dot the context does not hold protects nothing.
+  EXPECT_EQ(truncate(c, 2, {Dot{"old", 5, 0}}).actors(), (std::vector<std::string>{"mid", "new"}));
+  // More actors to cover than room: the oldest of them go.
+  EXPECT_EQ(truncate(c, 1, {Dot{"old", 2, 0}, Dot{"mid", 1, 0}}).actors(), (std::vector<std::string>{"mid"}));
+}
+
 }  // namespace
 }  // namespace dynamo

@@ -93,8 +93,10 @@ MadeVersion make_version(const KeyState& local, std::string_view actor, const Ca
     if (sibling.dot.actor == actor) highest = std::max(highest, sibling.dot.counter);
     highest = std::max(highest, sibling.context.max_counter(actor));
   }
+  // Truncation forgets history before the siblings this put replaces: a context cut to 10 actors
+  // must still name them, or no put could ever supersede a sibling of an old actor.
   Version made{Dot{std::string(actor), highest + 1, now_ms},
-               truncate(context, limits::kClockTruncateAbove), std::move(value)};
+               truncate(context, limits::kClockTruncateAbove, dots_of(local.siblings)), std::move(value)};
 #ifdef DYNAMO_MUTANT_BLIND_PUT
   // mutant: the coordinator's version covers everything it holds, read by the client or not.
   made.context = merge(made.context, read_context(local.siblings));

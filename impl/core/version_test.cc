@@ -91,8 +91,10 @@ TEST(Version, TruncatedContextsNeverCauseADotToBeReused) {
   MadeVersion first = make_version(KeyState{}, "A", ctx, "a1", 1);  // stamped oldest
   CausalContext many = read_context({first.version});
   for (int i = 0; i < 12; ++i) many.add(Dot{"m" + std::to_string(i), 1, 500 + static_cast<std::uint64_t>(i)});
-  MadeVersion second = make_version(first.state, "B", many, "b1", 600);
-  EXPECT_FALSE(second.version.context.contains(first.version.dot));  // "A" truncated away
+  // B's coordinator does not hold (A,1) itself (truncation would keep the actor of a sibling it
+  // holds), so "A", the oldest of 13 actors, is truncated away.
+  MadeVersion second = make_version(KeyState{}, "B", many, "b1", 600);
+  EXPECT_FALSE(second.version.context.contains(first.version.dot));
   KeyState at_a = first.state;
   at_a.siblings = {second.version};  // A now holds only B's version, whose context forgot (A,1)
   MadeVersion again = make_version(at_a, "A", {}, "a2", 700);

@@ -98,8 +98,10 @@ def read_context(siblings):
     return out
 
 
-def truncate_context(dots, stamps, limit):
-    actors = sorted({a for a, _ in dots}, key=lambda a: (stamps.get(a, 0), a.encode()))
+def truncate_context(dots, stamps, limit, to_cover=()):
+    """Forgets whole actors, first those no dot of to_cover (held by the context) needs, oldest first."""
+    covering = {d[0] for d in to_cover if d in dots}
+    actors = sorted({a for a, _ in dots}, key=lambda a: (a in covering, stamps.get(a, 0), a.encode()))
     drop = set(actors[:max(0, len(actors) - limit)])
     return {d for d in dots if d[0] not in drop}
 
@@ -115,7 +117,8 @@ def make_version(case):
     for v in siblings:
         known += [c for (a, c) in v["ctx"] | {v["dot"]} if a == actor]
     new = {"dot": (actor, max(known, default=0) + 1), "stamp": case.get("now", 0),
-           "ctx": truncate_context(ctx, stamps, TRUNCATE_ABOVE), "stamps": stamps, "value": case.get("value")}
+           "ctx": truncate_context(ctx, stamps, TRUNCATE_ABOVE, [v["dot"] for v in siblings]), "stamps": stamps,
+           "value": case.get("value")}
     return {"dot": list(new["dot"]), "siblings": dot_list(reconcile(siblings + [new]))}
 
 
