@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "impl/core/check.h"
 #include "impl/core/node.h"
 #include "impl/store/memory_store.h"
 #include "impl/store/storage_executor.h"
@@ -19,6 +20,7 @@ namespace dynamo::testing {
 inline Effects settle(Node& node, store::MemoryStore& storage, Effects effects,
                       const std::function<bool(const StorageOp&)>& hold = {},
                       std::vector<StorageOp>* held = nullptr) {
+  DYNAMO_CHECK(!hold || held != nullptr);  // a held op must go somewhere
   Effects all;
   std::vector<Effects> work{std::move(effects)};
   while (!work.empty()) {
@@ -26,7 +28,7 @@ inline Effects settle(Node& node, store::MemoryStore& storage, Effects effects,
     work.pop_back();
     for (auto& op : e.storage) {
       all.storage.push_back(op);
-      if (hold && held != nullptr && hold(op)) {
+      if (hold && hold(op)) {
         held->push_back(op);
         continue;
       }

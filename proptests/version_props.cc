@@ -118,6 +118,10 @@ RC_GTEST_PROP(VersionProps, APutSupersedesEverySiblingItReadWhenTheirActorsFitTh
   RC_ASSERT(made.state.siblings.size() == 1u);
   RC_ASSERT(made.state.siblings[0].dot == made.version.dot);
   RC_CLASSIFY(context.actors().size() > limits::kClockTruncateAbove, "context truncated");
+  bool oldest_first_loses_one = false;  // the cases the rule is for
+  const CausalContext plain = truncate(context, limits::kClockTruncateAbove);
+  for (const Version& s : local.siblings) oldest_first_loses_one = oldest_first_loses_one || !plain.contains(s.dot);
+  RC_CLASSIFY(oldest_first_loses_one, "plain oldest-first truncation would keep a sibling");
 }
 
 // No dot is issued twice: not through truncated contexts, not after a crash (new epoch).

@@ -219,7 +219,7 @@ void add_ring_command(CLI::App& app) {
   ring->add_option("--n", options->n, "Replicas per key (N), 1..min(nodes, 16)")->capture_default_str();
   ring->add_option("--weights", options->weights, "Capacity weight of each node in order, e.g. 1,1,2 (default all 1)")
       ->delimiter(',');
-  ring->add_option("--down", options->down, "Nodes to treat as down for the sloppy list, e.g. node-3,node-5")
+  ring->add_option("--down", options->down, "With --simulate: nodes to treat as down for the sloppy list, e.g. node-3,node-5")
       ->delimiter(',');
   ring->add_option("--key", options->keys, "A key to locate (repeatable)");
   ring->add_flag("--owners", options->show_owners, "Also print the owner of every partition");
@@ -227,6 +227,9 @@ void add_ring_command(CLI::App& app) {
   add_cluster_options(*ring, *cluster);
   ring->callback([options, cluster] {
     if (!options->simulate) {
+      if (!options->down.empty())
+        throw CLI::ValidationError("--down", "only with --simulate; the live ring asks every member and marks DOWN "
+                                             "those that do not answer");
       std::ostringstream out;
       print_live_ring(*connect_or_throw(*cluster), *options, out);
       std::cout << out.str();

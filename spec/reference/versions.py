@@ -42,15 +42,26 @@ def truncate_clock(c, limit):
     return {x: c[x] for x in by_age[max(0, len(by_age) - limit):]}
 
 
-# Contexts as sets of (actor, counter), with a side table of stamps for truncation.
+# Contexts as sets of (actor, counter), with a side table of each actor's newest stamp for truncation
+# (spec/README.md, "Truncation"): an actor's run of dots 1..s is its summary entry, stamped by its top
+# dot s (the "vv" entry's stamp belongs to the entry's counter; a loose dot that extends the run brings
+# its own); its dots above the run keep their stamps; the newest stamp is the largest of these.
 def context_in(j):
-    dots, stamps = set(), {}
+    dots, stamp_of = set(), {}
     for actor, (counter, stamp) in clock_in(j.get("vv", {})).items():
         dots |= {(actor, c) for c in range(1, counter + 1)}
-        stamps[actor] = max(stamps.get(actor, 0), stamp)
+        stamp_of[(actor, counter)] = stamp
     for d in j.get("dots", []):
+        if (d[0], d[1]) not in dots:
+            stamp_of[(d[0], d[1])] = d[2] if len(d) > 2 else 0
         dots.add((d[0], d[1]))
-        stamps[d[0]] = max(stamps.get(d[0], 0), d[2] if len(d) > 2 else 0)
+    stamps = {}
+    for actor in {a for a, _ in dots}:
+        top = 0
+        while (actor, top + 1) in dots:
+            top += 1
+        above = [stamp_of.get((actor, c), 0) for (a, c) in dots if a == actor and c > top]
+        stamps[actor] = max([stamp_of.get((actor, top), 0) if top else 0] + above)
     return dots, stamps
 
 
