@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <functional>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -55,35 +56,21 @@ class Load {
  public:
   Load(client::Client& client, const LoadOptions& o) : client_(client), o_(o), value_(o.value_size, 'v'), rng_(o.seed) {}
 
+  // The prefill and the run are each a set of chains: a chain issues a request, and its callback
+  // issues the next. A chain ends (`end_chain`) when it has nothing left to issue, and the caller
+  // waits for every chain to end: a callback never runs after the state it touches is gone.
   void prefill() {
-    std::atomic<std::size_t> next{0}, done{0};
-    std::mutex mutex;
-    std::condition_variable all_done;
-    std::function<void()> one;
-    one = [&] {
-      const std::size_t k = next.fetch_add(1);
-      if (k >= o_.keys) return;
-      // Read, then write with the read's context: the put supersedes whatever an earlier run left,
-      // so the key holds one version however many runs came before (a blind put would add a sibling
-      // per run, and gets would slow down run after run as their answers grow).
-      client_.submit(get_request(k), [&, k](ClientReply read) {
-        remember(k, read);
-        client_.submit(put_request(k), [&, k](ClientReply reply) {
-          remember(k, reply);
-          if (done.fetch_add(1) + 1 == o_.keys) all_done.notify_one();
-          one();
-        });
-      });
-    };
-    for (std::size_t i = 0; i < std::min<std::size_t>(64, o_.keys); ++i) one();
-    std::unique_lock lock(mutex);
-    all_done.wait_for(lock, std::chrono::seconds(120), [&] { return done.load() >= o_.keys; });
+    const std::size_t chains = std::min<std::size_t>(64, o_.keys);
+    start_chains(chains);
+    for (std::size_t i = 0; i < chains; ++i) prefill_next();
+    wait_for_chains(std::chrono::seconds(120), "prefill");
   }
 
   Outcome run() {
     deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o_.seconds));
     const auto begin = Clock::now();
-    for (std::size_t i = 0; i < o_.concurrency; ++i) launch();
+    start_chains(o_.concurrency);
+    for (std::size_t i = 0; i < o_.concurrency; ++i) run_next();
     std::size_t last = 0;
     while (Clock::now() < deadline_) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -92,9 +79,9 @@ class Load {
                    std::chrono::duration<double>(Clock::now() - begin).count(), now - last, now);
       last = now;
     }
-    std::unique_lock lock(mutex_);
-    idle_.wait_for(lock, std::chrono::seconds(30), [&] { return in_flight_ == 0; });
+    wait_for_chains(std::chrono::seconds(30), "run");
     elapsed_ = std::chrono::duration<double>(Clock::now() - begin).count();
+    std::lock_guard lock(mutex_);
     return std::move(outcome_);
   }
   double elapsed() const { return elapsed_; }
@@ -125,15 +112,56 @@ class Load {
     contexts_[k] = reply.context;
   }
 
-  void launch() {
+  void start_chains(std::size_t n) {
+    std::lock_guard lock(mutex_);
+    running_ = n;
+  }
+  // The last touch of this object by a chain: the notify happens under the lock, so the waiter
+  // cannot return (and `Load` cannot be destroyed) before the chain has let go of the mutex.
+  void end_chain() {
+    std::lock_guard lock(mutex_);
+    if (--running_ == 0) chains_ended_.notify_all();
+  }
+  void wait_for_chains(std::chrono::seconds limit, const char* phase) {
+    std::unique_lock lock(mutex_);
+    if (chains_ended_.wait_for(lock, limit, [&] { return running_ == 0; })) return;
+    // Requests carry deadlines, so this means a bug in the client; callbacks still hold `this`, so
+    // returning would free what they touch. Stop the process instead.
+    std::fprintf(stderr, "dynamo_load: %s: %zu chains still running after %lld s\n", phase, running_,
+                 static_cast<long long>(limit.count()));
+    std::fflush(stderr);
+    std::_Exit(5);
+  }
+
+  void prefill_next() {
+    const std::size_t k = next_key_.fetch_add(1);
+    if (k >= o_.keys) return end_chain();
+    // Read, then write with the read's context: the put supersedes whatever an earlier run left,
+    // so the key holds one version however many runs came before (a blind put would add a sibling
+    // per run, and gets would slow down run after run as their answers grow).
+    client_.submit(get_request(k), [this, k](ClientReply read) {
+      remember(k, read);
+      client_.submit(put_request(k), [this, k](ClientReply reply) {
+        remember(k, reply);
+        prefill_next();
+      });
+    });
+  }
+
+  void run_next() {
     bool get = false;
     std::size_t k = 0;
     {
       std::lock_guard lock(mutex_);
-      if (Clock::now() >= deadline_) return;
-      ++in_flight_;
-      get = std::uniform_real_distribution<double>(0, 1)(rng_) < o_.get_ratio;
-      k = std::uniform_int_distribution<std::size_t>(0, o_.keys - 1)(rng_);
+      if (Clock::now() < deadline_) {
+        get = std::uniform_real_distribution<double>(0, 1)(rng_) < o_.get_ratio;
+        k = std::uniform_int_distribution<std::size_t>(0, o_.keys - 1)(rng_);
+      } else if (--running_ == 0) {
+        chains_ended_.notify_all();
+        return;
+      } else {
+        return;
+      }
     }
     ClientRequest request = get ? get_request(k) : put_request(k);
     const auto t0 = Clock::now();
@@ -145,11 +173,9 @@ class Load {
         std::lock_guard lock(mutex_);
         if (reply.status == ReplyStatus::kOk) (get ? outcome_.get_us : outcome_.put_us).push_back(us);
         else ++outcome_.errors[std::string(reply_status_name(reply.status)) + ": " + reply.message.substr(0, 60)];
-        --in_flight_;
       }
       completed_.fetch_add(1);
-      idle_.notify_one();
-      launch();
+      run_next();
     });
   }
 
@@ -157,9 +183,10 @@ class Load {
   const LoadOptions& o_;
   std::string value_;
   std::mutex mutex_;
-  std::condition_variable idle_;
+  std::condition_variable chains_ended_;
+  std::size_t running_ = 0;  // chains not yet ended
+  std::atomic<std::size_t> next_key_{0};  // the prefill's next key
   std::mt19937_64 rng_;
-  std::size_t in_flight_ = 0;
   Clock::time_point deadline_;
   Outcome outcome_;
   std::atomic<std::size_t> completed_{0};
