@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Configures and builds one CMake preset (default, asan or fuzz), installing missing Debian
-# packages first. Usage: scripts/build.sh [PRESET [TARGET...]] (default: preset "default", all targets).
+# Configures and builds one CMake preset, installing missing Debian
+# packages first. Usage: scripts/build.sh [PRESET [TARGET...]] (default: preset "default", all targets;
+# the presets: default, asan, tsan, fuzz).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 preset=${1:-default}

@@ -101,10 +101,13 @@ Result<FloorResult> measure_nng_floor(std::size_t payload, std::size_t in_flight
         if (started < rounds && failure.empty()) {
           ++started;
           again = true;
+        } else {
+          // Under the lock: once the waiter can see the last completion, it may return and free
+          // `finished`, so nothing of this frame may be touched after the lock is released.
+          finished.notify_one();
         }
       }
       if (again) launch();
-      finished.notify_one();
     });
   };
   const auto begin = Clock::now();

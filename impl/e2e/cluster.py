@@ -143,13 +143,15 @@ class Cluster:
         return total
 
     def sanitizer_reports(self):
-        """Lines of AddressSanitizer / UBSan reports in the nodes' logs (a sanitized build's findings)."""
+        """Lines of AddressSanitizer / UBSan / ThreadSanitizer reports in the nodes' logs (a sanitized
+        build's findings)."""
         found = []
         for node in self.nodes:
             if os.path.exists(node.log):
                 with open(node.log, errors="replace") as f:
                     found += [f"{node.id}: {line.strip()}" for line in f
-                              if "AddressSanitizer" in line or "runtime error:" in line or "LeakSanitizer" in line]
+                              if "AddressSanitizer" in line or "runtime error:" in line or "LeakSanitizer" in line
+                              or "ThreadSanitizer" in line]
         return found
 
     def close(self):

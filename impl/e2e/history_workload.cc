@@ -266,7 +266,9 @@ int main(int argc, char** argv) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long>(o.seconds * 1000));
   for (int i = 1; i <= o.processes; ++i) {
     processes.push_back(std::make_unique<Process>(*client.value(), recorder, o, i, counts));
-    threads.emplace_back([&, i] { processes[static_cast<std::size_t>(i - 1)]->run(deadline); });
+    // The thread gets the process itself, not a slot of `processes`: the next push_back may move
+    // the vector's storage while this thread reads it.
+    threads.emplace_back([process = processes.back().get(), &deadline] { process->run(deadline); });
   }
   for (auto& t : threads) t.join();
   if (!recorder.flush()) {
