@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
+  libasan8 libubsan1 libtsan2           # GCC's sanitizer runtimes (asan and tsan presets)
   clang libclang-rt-14-dev            # libFuzzer build and sanitizer runtimes
   libssl-dev                          # MD5 through EVP (ring hashing)
   libgtest-dev libgmock-dev googletest librapidcheck-dev libbenchmark-dev
