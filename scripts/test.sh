@@ -34,7 +34,7 @@ declare -A targets=([default]="" [asan]="" [tsan]="dynamo history_workload dynam
 # Under TSan a race is reported in the process's output (a node's log, which the e2e harness scans)
 # and makes it exit 66, which every e2e test checks.
 declare -A environment=([default]="" [asan]="RC_PARAMS='max_success=250 ${RC_PARAMS:-}' LSAN_OPTIONS='suppressions=$root/scripts/lsan.supp:print_suppressions=0'"
-                        [tsan]="TSAN_OPTIONS='second_deadlock_stack=1'" [fuzz]="")
+                        [tsan]="TSAN_OPTIONS='second_deadlock_stack=1 suppressions=$root/scripts/tsan.supp'" [fuzz]="")
 # After a stage: the seed every property test drew, and the TLC results, read from CTest's log
 # (passing tests' output is not shown otherwise), so a CI log always says what ran.
 report() {
