@@ -21,7 +21,10 @@ using Clock = std::chrono::steady_clock;
 struct Pending {
   ClientRequest request;
   Client::Done done;
-  std::size_t attempts = 0;  // nodes tried so far
+  // The nodes this request was sent (or queued) to, in order. A retry goes to the best candidate
+  // not among them: the candidates are re-ranked at every try (a node that just failed goes last),
+  // so a position in that list would skip a healthy node, or pick a failed one again.
+  std::vector<std::string> tried;
 };
 
 struct Lane {
@@ -43,6 +46,16 @@ Result<net::RingInfo> ask_ring(Connection& connection) {
   return Error{"the node sent no ring"};
 }
 
+}  // namespace
+
+std::optional<std::string> next_target(const std::vector<std::string>& candidates, const std::vector<std::string>& tried) {
+  for (const auto& id : candidates)
+    if (std::find(tried.begin(), tried.end(), id) == tried.end()) return id;
+  return std::nullopt;
+}
+
+namespace {
+
 ClientReply failure(ReplyStatus status, std::string message) {
   ClientReply reply;
   reply.status = status;
@@ -61,6 +74,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::vector<std::string> seed_ids;                 // the members whose client address is a seed
   std::mutex mutex;
   std::map<std::string, Lane> lanes;  // node id -> lane
+  bool closing = false;               // ~Client has begun: nothing more is sent
+  // Batches a connection answered at once, on the thread that was sending them (it could not send:
+  // out of memory). That thread holds `mutex` in pump, so their on_batch waits here until the lock
+  // is released (run_deferred); calling it there would lock `mutex` twice.
+  std::vector<std::function<void()>> deferred;
+  static thread_local const Impl* pumping;
   std::atomic<std::uint64_t> next_request{1};
   std::atomic<std::uint64_t> round_robin{0};
 
@@ -98,17 +117,33 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::vector<std::pair<Done, ClientReply>> failed;
     {
       std::lock_guard lock(mutex);
-      auto order_for = candidates(pending.request);
-      if (pending.attempts >= order_for.size()) {
+      const auto target = closing ? std::nullopt : next_target(candidates(pending.request), pending.tried);
+      if (closing) {
+        failed.emplace_back(std::move(pending.done), failure(ReplyStatus::kFailed, "the client is closing; not sent"));
+      } else if (!target) {
+        std::string names;
+        for (const auto& id : pending.tried) names += (names.empty() ? "" : ", ") + id;
         failed.emplace_back(std::move(pending.done),
-                            failure(ReplyStatus::kFailed, "no node answered (tried " + std::to_string(pending.attempts) + ")"));
+                            failure(ReplyStatus::kFailed, "no node answered (tried " + std::to_string(pending.tried.size()) +
+                                                              (names.empty() ? "" : ": " + names) + ")"));
       } else {
-        const std::string target = order_for[pending.attempts];
-        lanes[target].queue.push_back(std::move(pending));
-        pump(target);
+        pending.tried.push_back(*target);
+        lanes[*target].queue.push_back(std::move(pending));
+        pump(*target);
       }
     }
     for (auto& [done, reply] : failed) done(std::move(reply));
+    run_deferred();
+  }
+
+  // The on_batch calls pump had to put off (mutex not held).
+  void run_deferred() {
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock(mutex);
+      ready.swap(deferred);
+    }
+    for (auto& call : ready) call();
   }
 
   // Sends what is queued for `target`, as batches (mutex held).
@@ -125,10 +160,18 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       }
       ++lane.in_flight;
       auto self = shared_from_this();
+      pumping = this;
       lane.connection->call(net::encode_client_batch(batch),
                             [self, target, calls](Result<net::ReplyBatch> reply, Sent sent) {
+                              if (pumping == self.get()) {  // answered at once, under our lock
+                                self->deferred.push_back([self, target, calls, reply = std::move(reply), sent]() mutable {
+                                  self->on_batch(target, std::move(*calls), std::move(reply), sent);
+                                });
+                                return;
+                              }
                               self->on_batch(target, std::move(*calls), std::move(reply), sent);
                             });
+      pumping = nullptr;
     }
   }
 
@@ -144,7 +187,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         for (auto& call : calls) {
           // A batch that was never sent did nothing, so even a write may go to the next node.
           if (call.request.op == OpKind::kGet || sent == Sent::kNo) {
-            ++call.attempts;
             retry.push_back(std::move(call));
           } else {
             finished.emplace_back(std::move(call.done),
@@ -174,8 +216,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
     for (auto& [done, r] : finished) done(std::move(r));
     for (auto& call : retry) submit(std::move(call));
+    run_deferred();
   }
 };
+
+thread_local const Client::Impl* Client::Impl::pumping = nullptr;
 
 Result<std::unique_ptr<Client>> Client::connect(ClientOptions options) {
   if (options.seeds.empty()) return Error{"no seed node given: pass at least one node's client address"};
@@ -220,18 +265,28 @@ Result<std::unique_ptr<Client>> Client::connect(ClientOptions options) {
 Client::Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Client::~Client() {
-  // Close the connections (waits for their callbacks), which hold the Impl alive through `self`.
   std::map<std::string, Lane> lanes;
   {
     std::lock_guard lock(impl_->mutex);
+    impl_->closing = true;  // from here, submit (a retry from a cancelled batch too) fails at once
     lanes.swap(impl_->lanes);
   }
+  // Close the connections (waits for their callbacks, which hold the Impl alive through `self`):
+  // every batch in flight ends, in on_batch, with an answer or an error for each of its calls.
+  std::vector<Pending> unsent;
+  for (auto& [id, lane] : lanes) {
+    for (auto& pending : lane.queue) unsent.push_back(std::move(pending));
+    lane.queue.clear();
+  }
   lanes.clear();
+  // Queued and never sent: `done` still runs exactly once for each.
+  for (auto& pending : unsent)
+    pending.done(failure(ReplyStatus::kFailed, "the client closed before sending this request"));
 }
 
 void Client::submit(ClientRequest request, Done done) {
   request.request_id = impl_->next_request.fetch_add(1);
-  impl_->submit(Pending{std::move(request), std::move(done), 0});
+  impl_->submit(Pending{std::move(request), std::move(done), {}});
 }
 
 ClientReply Client::call(ClientRequest request) {

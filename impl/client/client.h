@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,9 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Sends the request (its request_id is replaced by the client's own); `done` runs exactly once.
+  // Sends the request (its request_id is replaced by the client's own); `done` runs exactly once,
+  // also when the client is destroyed first (kFailed: it was never sent, or kUnknown for a write in
+  // flight). Once the destructor has begun, submit fails at once.
   void submit(ClientRequest request, Done done);
   ClientReply call(ClientRequest request);  // blocking form
   const net::RingInfo& ring() const;
@@ -65,5 +68,9 @@ class Client {
   explicit Client(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
+
+// Where a request goes next: the first of `candidates` (best first, re-ranked at every try) that is
+// not in `tried`; none when every candidate was tried.
+std::optional<std::string> next_target(const std::vector<std::string>& candidates, const std::vector<std::string>& tried);
 
 }  // namespace dynamo::client

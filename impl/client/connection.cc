@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
 #include <vector>
 
 namespace dynamo::client {
@@ -30,11 +31,22 @@ struct Connection::Impl {
   // without the lock on every request's routing; the lock is for wait_connected's condition.
   mutable std::mutex pipes_mutex;
   mutable std::condition_variable pipes_changed;
+  std::set<std::uint32_t> live_pipes;  // by pipe id: NNG also reports the removal of a pipe it
+                                       // refused before adding it (a peer that is not REP)
   std::atomic<int> pipes{0};
 
   ~Impl() {
     // Stop every aio first (waits for running callbacks), then close.
     for (auto& slot : slots) nng_aio_stop(slot->aio);
+    // A callback that was running when its aio stopped may have begun the receive after a send,
+    // which NNG then refuses without calling back: that caller still waits for `done`, once.
+    for (auto& slot : slots) {
+      if (!slot->done) continue;
+      auto done = std::move(slot->done);
+      slot->done = nullptr;
+      done(Error{"the connection to " + options.address + " closed before an answer"},
+           slot->sending ? Sent::kNo : Sent::kYes);
+    }
     for (auto& slot : slots) {
       nng_ctx_close(slot->ctx);
       nng_aio_free(slot->aio);
@@ -42,11 +54,14 @@ struct Connection::Impl {
     nng_close(socket);
   }
 
-  static void on_pipe(nng_pipe, nng_pipe_ev event, void* arg) {
+  static void on_pipe(nng_pipe pipe, nng_pipe_ev event, void* arg) {
     auto* impl = static_cast<Impl*>(arg);
     {
       std::lock_guard lock(impl->pipes_mutex);
-      impl->pipes += event == NNG_PIPE_EV_ADD_POST ? 1 : -1;
+      const std::uint32_t id = nng_pipe_id(pipe);
+      if (event == NNG_PIPE_EV_ADD_POST) impl->live_pipes.insert(id);
+      else impl->live_pipes.erase(id);
+      impl->pipes = static_cast<int>(impl->live_pipes.size());
     }
     impl->pipes_changed.notify_all();
   }
