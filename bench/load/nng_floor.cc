@@ -51,7 +51,10 @@ class EchoServer {
   static void on_aio(void* arg) {
     auto* s = static_cast<Slot*>(arg);
     const int rv = nng_aio_result(s->aio);
-    if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) return;
+    if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+      if (s->sending && nng_aio_get_msg(s->aio) != nullptr) nng_msg_free(nng_aio_get_msg(s->aio));
+      return;
+    }
     if (s->sending || rv != 0) {
       if (s->sending && rv != 0) nng_msg_free(nng_aio_get_msg(s->aio));
       s->sending = false;

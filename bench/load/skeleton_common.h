@@ -60,6 +60,11 @@ inline std::uint32_t timed_call(const char* tool, nng_socket req, const std::str
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
 }
 
+inline void stop_nodes(const std::vector<pid_t>& nodes) {
+  for (pid_t pid : nodes) kill(pid, SIGTERM);
+  for (pid_t pid : nodes) waitpid(pid, nullptr, 0);
+}
+
 // Forks the kNodes node processes, each running run_node(i) (which never returns). Call it before
 // this process touches NNG: NNG's threads do not survive a fork.
 template <class RunNode>
@@ -68,14 +73,14 @@ std::vector<pid_t> fork_nodes(RunNode run_node) {
   for (int i = 0; i < kNodes; ++i) {
     const pid_t pid = fork();
     if (pid == 0) run_node(i);
+    if (pid < 0) {  // never keep -1: kill(-1, ...) would signal every process we may signal
+      std::perror("fork");
+      stop_nodes(nodes);
+      std::exit(1);
+    }
     nodes.push_back(pid);
   }
   return nodes;
-}
-
-inline void stop_nodes(const std::vector<pid_t>& nodes) {
-  for (pid_t pid : nodes) kill(pid, SIGTERM);
-  for (pid_t pid : nodes) waitpid(pid, nullptr, 0);
 }
 
 }  // namespace dynamo::bench::skeleton

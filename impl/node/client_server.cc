@@ -38,7 +38,11 @@ struct ClientServer::Impl {
   static void on_aio(void* arg) {
     auto* c = static_cast<Context*>(arg);
     const int rv = nng_aio_result(c->aio);
-    if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) return;
+    if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+      // Stopped while a reply was on its way out: a failed send leaves the message with us.
+      if (c->sending && nng_aio_get_msg(c->aio) != nullptr) nng_msg_free(nng_aio_get_msg(c->aio));
+      return;
+    }
     if (c->sending) {
       // The client went away before its reply: drop it, serve the next batch.
       if (rv != 0) nng_msg_free(nng_aio_get_msg(c->aio));
