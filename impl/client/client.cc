@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include "impl/client/connection.h"
 #include "impl/core/node_config.h"
@@ -76,8 +77,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::map<std::string, Lane> lanes;  // node id -> lane
   bool closing = false;               // ~Client has begun: nothing more is sent
   // Batches a connection answered at once, on the thread that was sending them (it could not send:
-  // out of memory). That thread holds `mutex` in pump, so their on_batch waits here until the lock
-  // is released (run_deferred); calling it there would lock `mutex` twice.
+  // no free slot, or out of memory). That thread holds `mutex` in pump, so their on_batch waits here
+  // until the lock is released (run_deferred); calling it there would lock `mutex` twice.
   std::vector<std::function<void()>> deferred;
   static thread_local const Impl* pumping;
   std::atomic<std::uint64_t> next_request{1};
@@ -160,8 +161,14 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       }
       ++lane.in_flight;
       auto self = shared_from_this();
-      pumping = this;
-      lane.connection->call(net::encode_client_batch(batch),
+      std::string bytes = net::encode_client_batch(batch);
+      // Restored on every way out of this scope, an exception included.
+      struct PumpScope {
+        const Impl* previous;
+        explicit PumpScope(const Impl* now) : previous(std::exchange(pumping, now)) {}
+        ~PumpScope() { pumping = previous; }
+      } scope(this);
+      lane.connection->call(std::move(bytes),
                             [self, target, calls](Result<net::ReplyBatch> reply, Sent sent) {
                               if (pumping == self.get()) {  // answered at once, under our lock
                                 self->deferred.push_back([self, target, calls, reply = std::move(reply), sent]() mutable {
@@ -171,7 +178,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
                               }
                               self->on_batch(target, std::move(*calls), std::move(reply), sent);
                             });
-      pumping = nullptr;
     }
   }
 

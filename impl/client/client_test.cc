@@ -8,6 +8,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,13 +57,21 @@ class FakeNode {
       if (nng_recvmsg(socket_, &msg, 0) != 0) continue;
       auto batch = net::decode_client_batch(std::string_view(static_cast<const char*>(nng_msg_body(msg)), nng_msg_len(msg)));
       nng_msg_free(msg);
-      ASSERT_TRUE(batch.ok());
+      if (!batch.ok()) {
+        ADD_FAILURE() << "a batch the fake node cannot read: " << batch.error().message;
+        continue;
+      }
       net::ReplyBatch reply;
       bool has_request = false;
       for (const auto& call : batch.value().calls) {
         if (const auto* ring = std::get_if<net::RingCall>(&call)) {
           net::RingInfo info = three_node_ring();
           info.request_id = ring->request_id;
+          reply.answers.push_back(std::move(info));
+        } else if (const auto* status = std::get_if<net::StatusCall>(&call)) {
+          net::StatusInfo info;
+          info.request_id = status->request_id;
+          info.node = id_of(index_);
           reply.answers.push_back(std::move(info));
         } else if (const auto* request = std::get_if<ClientRequest>(&call)) {
           has_request = true;
@@ -86,6 +95,15 @@ class FakeNode {
   std::atomic<int> requests_{0};
   std::thread thread_;
 };
+
+// connect() waits only briefly for its dials: wait until every node is connected, so the first try
+// goes to the first node of the key's list (route() names the first connected, unavoided candidate).
+void wait_until_routed_to(Client& client, const std::string& key, const std::string& expected) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (client.route("default", key) != expected && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(client.route("default", key), expected);
+}
 
 // A key whose preference list is [silent, healthy, silent]: the first node and the last swallow
 // requests, the middle one answers.
@@ -116,6 +134,7 @@ TEST(Client, ARetriedGetReachesTheHealthyNodeTheFirstFailureMovedAhead) {
   options.avoid_ms = 60'000;  // a node that failed stays last for the whole test
   auto client = Client::connect(options);
   ASSERT_TRUE(client.ok()) << client.error().message;
+  wait_until_routed_to(*client.value(), key, list[0]);
 
   ClientRequest get;
   get.op = OpKind::kGet;
@@ -139,6 +158,14 @@ TEST(Client, AGetEveryNodeSwallowsFailsNamingEachNodeTriedOnce) {
   options.timeout_ms = 200;
   auto client = Client::connect(options);
   ASSERT_TRUE(client.ok()) << client.error().message;
+  // Every node connected (a status call answered), so each is asked, once.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool all_up = false;
+  while (!all_up && std::chrono::steady_clock::now() < deadline) {
+    all_up = true;
+    for (int j = 0; j < 3; ++j) all_up = all_up && client.value()->status(id_of(j)).ok();
+  }
+  ASSERT_TRUE(all_up);
   ClientRequest get;
   get.op = OpKind::kGet;
   get.store = "default";
