@@ -5,8 +5,8 @@
 #            TLA2TOOLS_JAR), the end-to-end tests (real node processes on loopback, and a partition
 #            between network namespaces when run as root), libFuzzer-free
 #   asan     the unit, property (250 cases each), conformance and end-to-end suites under ASan + UBSan
-#   tsan     the end-to-end suites (real nodes, the CLI, the workload, the load tool) under ThreadSanitizer:
-#            the node's event loop, storage thread and NNG's threads meet there, and nowhere else
+#   tsan     the end-to-end suites (real nodes, the CLI, the workload, the load tool) and the unit tests
+#            that run threads (label threads: the client library, the HTTP server) under ThreadSanitizer
 #   fuzz     clang + libFuzzer: a bounded smoke run of every fuzzer over its corpus
 # Usage: scripts/test.sh [STAGE...]   (no stage: all four, in that order)
 # Each stage has a time budget (seconds; override with DYNAMO_BUDGET_<STAGE>=...; 2400/1500/900/1000,
@@ -26,9 +26,9 @@ echo "test.sh: stages: ${stages[*]}; TLA2TOOLS_JAR=${TLA2TOOLS_JAR:-<unset: TLA+
 
 declare -A budget=([default]=${DYNAMO_BUDGET_DEFAULT:-2400} [asan]=${DYNAMO_BUDGET_ASAN:-1500}
                    [tsan]=${DYNAMO_BUDGET_TSAN:-900} [fuzz]=${DYNAMO_BUDGET_FUZZ:-1000})
-declare -A selection=([default]="" [asan]="-LE 'mutation|tla|slow'" [tsan]="-L e2e" [fuzz]="-L fuzz")
+declare -A selection=([default]="" [asan]="-LE 'mutation|tla|slow'" [tsan]="-L 'e2e|threads'" [fuzz]="-L fuzz")
 # The tsan stage builds only what its tests run (the rest has no threads of its own).
-declare -A targets=([default]="" [asan]="" [tsan]="dynamo history_workload dynamo_load" [fuzz]="")
+declare -A targets=([default]="" [asan]="" [tsan]="dynamo history_workload dynamo_load client_tests http_server_tests" [fuzz]="")
 # Under the sanitizers each property runs 250 cases (they hunt memory errors, and run ~10x slower);
 # the default stage runs the full 1,000. A seed is still drawn and printed unless RC_PARAMS has one.
 # Under TSan a race is reported in the process's output (a node's log, which the e2e harness scans)

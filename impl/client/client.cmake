@@ -8,5 +8,5 @@ if(DYNAMO_TESTS)
   add_executable(client_tests ${CMAKE_CURRENT_LIST_DIR}/client_test.cc)
   target_link_libraries(client_tests PRIVATE dynamo_client dynamo_wire dynamo_core GTest::gtest_main)
   # The fake nodes listen on three fixed loopback ports (19831-19833).
-  gtest_discover_tests(client_tests PROPERTIES LABELS unit RESOURCE_LOCK client_test_ports DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(client_tests PROPERTIES LABELS threads RESOURCE_LOCK client_test_ports DISCOVERY_TIMEOUT 60)
 endif()

@@ -22,5 +22,5 @@ if(DYNAMO_TESTS)
   target_link_libraries(http_server_tests PRIVATE dynamo_node dynamo_client dynamo_http dynamo_wire dynamo_core
                         GTest::gtest_main)
   # Both tests bind one fixed loopback port.
-  gtest_discover_tests(http_server_tests PROPERTIES LABELS unit RESOURCE_LOCK http_port_19761 DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(http_server_tests PROPERTIES LABELS threads RESOURCE_LOCK http_port_19761 DISCOVERY_TIMEOUT 60)
 endif()
