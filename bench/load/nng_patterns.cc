@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -32,10 +33,16 @@ double push_pull_round_trips_per_second(std::size_t payload, std::size_t in_flig
   nng_pull0_open(&client_pull);
   nng_push0_open(&client_push);
   const std::string a = "tcp://127.0.0.1:" + std::to_string(port), b = "tcp://127.0.0.1:" + std::to_string(port + 1);
-  nng_listen(server_pull, a.c_str(), nullptr, 0);
-  nng_listen(client_pull, b.c_str(), nullptr, 0);
-  nng_dial(client_push, a.c_str(), nullptr, 0);
-  nng_dial(server_push, b.c_str(), nullptr, 0);
+  // A port already taken, or a dial that fails, would leave the loops below waiting: stop instead.
+  for (int rv : {nng_listen(server_pull, a.c_str(), nullptr, 0), nng_listen(client_pull, b.c_str(), nullptr, 0),
+                 nng_dial(client_push, a.c_str(), nullptr, 0), nng_dial(server_push, b.c_str(), nullptr, 0)}) {
+    if (rv != 0) {
+      std::fprintf(stderr, "nng_patterns: cannot listen or dial on ports %d-%d: %s\n", port, port + 1, nng_strerror(rv));
+      std::exit(1);
+    }
+  }
+  nng_socket_set_ms(client_pull, NNG_OPT_RECVTIMEO, 10'000);  // no echo in 10 s: the loop below ends
+  nng_socket_set_ms(server_push, NNG_OPT_SENDTIMEO, 10'000);  // and the echo thread can still stop
   std::atomic<bool> stop{false};
   std::thread echo([&] {
     nng_socket_set_ms(server_pull, NNG_OPT_RECVTIMEO, 200);

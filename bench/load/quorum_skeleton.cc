@@ -57,6 +57,7 @@ using namespace dynamo::bench::skeleton;
   for (int j = 0; j < kNodes; ++j) {
     if (j == self) continue;
     if (int rv = nng_push0_open(&push[j])) die("push", rv);
+    bound_waits("quorum_skeleton", push[j]);
     if (int rv = nng_dial(push[j], url(base_port, j, 1).c_str(), nullptr, NNG_FLAG_NONBLOCK)) die("dial", rv);
   }
   const std::string wal = dir + "/quorum-skeleton-n" + std::to_string(self) + ".log";
@@ -163,6 +164,7 @@ int main(int argc, char** argv) {
   nng_socket req;
   if (int rv = nng_req0_open(&req)) die("req", rv);
   nng_socket_set_ms(req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+  bound_waits("quorum_skeleton", req);
   if (int rv = nng_dial(req, url(o.base_port, 0, 0).c_str(), nullptr, 0)) die("dial node 0", rv);
   drive(req, 'g', 200);  // warm up: connections made, pages touched
   std::printf("floor: NNG REQ/REP round trip, 1 KiB, 1 in flight: p50 %.0f us; two hops %.0f us\n", floor.value().p50_us,

@@ -48,6 +48,13 @@ inline void read_header(const char* data, char* kind, int* from, std::uint64_t* 
   std::memcpy(id, data + 2, sizeof *id);
 }
 
+// Bounds every blocking send and receive of a socket: a node that died (its process gone) makes the
+// tool stop with an error instead of waiting for ever.
+inline void bound_waits(const char* tool, nng_socket socket) {
+  if (int rv = nng_socket_set_ms(socket, NNG_OPT_SENDTIMEO, 10'000)) die(tool, "set send timeout", rv);
+  if (int rv = nng_socket_set_ms(socket, NNG_OPT_RECVTIMEO, 10'000)) die(tool, "set receive timeout", rv);
+}
+
 // One request and its reply on a REQ socket; returns the round trip in µs.
 inline std::uint32_t timed_call(const char* tool, nng_socket req, const std::string& request) {
   const auto start = std::chrono::steady_clock::now();

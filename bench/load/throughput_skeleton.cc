@@ -71,6 +71,7 @@ std::string kinds_of(const char* body, std::size_t size) {
     if (j == self) continue;
     if (int rv = nng_push0_open(&push[j])) die("push", rv);
     nng_socket_set_int(push[j], NNG_OPT_SENDBUF, 1024);  // never blocks: in-flight work is bounded
+    bound_waits("throughput_skeleton", push[j]);
     if (int rv = nng_dial(push[j], url(base_port, j, 1).c_str(), nullptr, NNG_FLAG_NONBLOCK)) die("dial", rv);
   }
   int rep_fd = -1, pull_fd = -1;
@@ -160,6 +161,7 @@ int main(int argc, char** argv) {
       nng_socket req;
       if (int rv = nng_req0_open(&req)) die("req", rv);
       nng_socket_set_ms(req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+      bound_waits("throughput_skeleton", req);
       if (int rv = nng_dial(req, url(o.base_port, static_cast<int>(t % kNodes), 0).c_str(), nullptr, 0)) die("dial", rv);
       std::uint64_t x = 0x9E3779B97F4A7C15ULL * (t + 1);  // xorshift: the 50/50 mix, per thread
       std::vector<std::uint32_t> us;
