@@ -78,7 +78,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   bool closing = false;               // ~Client has begun: nothing more is sent
   // Batches a connection answered at once, on the thread that was sending them (it could not send:
   // no free slot, or out of memory). That thread holds `mutex` in pump, so their on_batch waits here
-  // until the lock is released (run_deferred); calling it there would lock `mutex` twice.
+  // until the lock is released (submit and on_batch run them after it); calling it there would lock
+  // `mutex` twice.
   std::vector<std::function<void()>> deferred;
   static thread_local const Impl* pumping;
   std::atomic<std::uint64_t> next_request{1};
@@ -116,12 +117,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
   void submit(Pending pending) {
     std::vector<std::pair<Done, ClientReply>> failed;
+    std::vector<std::function<void()>> deferred_now;
     {
       std::lock_guard lock(mutex);
-      const auto target = closing ? std::nullopt : next_target(candidates(pending.request), pending.tried);
       if (closing) {
         failed.emplace_back(std::move(pending.done), failure(ReplyStatus::kFailed, "the client is closing; not sent"));
-      } else if (!target) {
+      } else if (const auto target = next_target(candidates(pending.request), pending.tried); !target) {
         std::string names;
         for (const auto& id : pending.tried) names += (names.empty() ? "" : ", ") + id;
         failed.emplace_back(std::move(pending.done),
@@ -132,19 +133,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         lanes[*target].queue.push_back(std::move(pending));
         pump(*target);
       }
+      deferred_now.swap(deferred);  // pump's put-off answers, run once the lock is released
     }
     for (auto& [done, reply] : failed) done(std::move(reply));
-    run_deferred();
-  }
-
-  // The on_batch calls pump had to put off (mutex not held).
-  void run_deferred() {
-    std::vector<std::function<void()>> ready;
-    {
-      std::lock_guard lock(mutex);
-      ready.swap(deferred);
-    }
-    for (auto& call : ready) call();
+    for (auto& call : deferred_now) call();
   }
 
   // Sends what is queued for `target`, as batches (mutex held).
@@ -184,6 +176,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   void on_batch(const std::string& target, std::vector<Pending> calls, Result<net::ReplyBatch> reply, Sent sent) {
     std::vector<std::pair<Done, ClientReply>> finished;
     std::vector<Pending> retry;
+    std::vector<std::function<void()>> deferred_now;
     {
       std::lock_guard lock(mutex);
       Lane& lane = lanes[target];
@@ -219,10 +212,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         }
       }
       pump(target);
+      deferred_now.swap(deferred);
     }
     for (auto& [done, r] : finished) done(std::move(r));
     for (auto& call : retry) submit(std::move(call));
-    run_deferred();
+    for (auto& call : deferred_now) call();
   }
 };
 
