@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -149,19 +148,13 @@ class Load {
   }
 
   void run_next() {
+    if (Clock::now() >= deadline_) return end_chain();  // deadline_ is fixed before any chain starts
     bool get = false;
     std::size_t k = 0;
     {
       std::lock_guard lock(mutex_);
-      if (Clock::now() < deadline_) {
-        get = std::uniform_real_distribution<double>(0, 1)(rng_) < o_.get_ratio;
-        k = std::uniform_int_distribution<std::size_t>(0, o_.keys - 1)(rng_);
-      } else if (--running_ == 0) {
-        chains_ended_.notify_all();
-        return;
-      } else {
-        return;
-      }
+      get = std::uniform_real_distribution<double>(0, 1)(rng_) < o_.get_ratio;
+      k = std::uniform_int_distribution<std::size_t>(0, o_.keys - 1)(rng_);
     }
     ClientRequest request = get ? get_request(k) : put_request(k);
     const auto t0 = Clock::now();
